@@ -1,0 +1,154 @@
+import { UnknownOperationError } from './errors';
+import type { ErrorSummary, RunCounts } from './events';
+import type { Operation } from './operation';
+import type { OutputPortName, OutputValue } from './port';
+
+/** How a run ended. */
+export type RunStatus = 'succeeded' | 'failed' | 'cancelled';
+
+/** How an operation ended (or where it is, while the run is going). */
+export type OperationStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+/** What happened to one operation in a run. Plain data. */
+export interface OperationRecord {
+  readonly operationId: string;
+  readonly status: OperationStatus;
+  /** Attempts started (0 if it never ran). */
+  readonly attempts: number;
+  /** Epoch ms of the first attempt's start, or null. */
+  readonly startedAt: number | null;
+  /** Epoch ms when it reached its final state, or null if it never started. */
+  readonly finishedAt: number | null;
+  /** finishedAt - startedAt, or null. */
+  readonly durationMs: number | null;
+  /** Why it was skipped or cancelled. */
+  readonly reason?: string;
+  /** Its last error, when it failed. */
+  readonly error?: ErrorSummary;
+}
+
+/** An operation's final error: the summary, plus the original error object. */
+export interface OperationErrorRecord extends ErrorSummary {
+  readonly operationId: string;
+  readonly attempt: number;
+  /** The value the operation threw (not part of the JSON form). */
+  readonly error: unknown;
+}
+
+/** The frozen state of a finished run. @internal */
+export interface ResultState {
+  readonly runId: string;
+  readonly graphName: string;
+  readonly status: RunStatus;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  readonly counts: RunCounts;
+  readonly records: () => OperationRecord[];
+  readonly errors: readonly OperationErrorRecord[];
+  readonly indexById: ReadonlyMap<string, number>;
+  readonly outputs: readonly unknown[];
+}
+
+/**
+ * The outcome of a run: its status, a record per operation, the errors and
+ * the outputs. `toJSON()` gives plain data (without outputs and original
+ * error objects) for logs, HTTP and storage.
+ *
+ * @example
+ * ```ts
+ * const result = await engine.run(graph);
+ * if (result.isSuccessful()) console.log(result.getOutput(add, 'sum'));
+ * else console.error(result.getErrorMessage());
+ * ```
+ */
+export class ExecutionResult {
+  /** @internal built by the engine */
+  constructor(private readonly state: ResultState) {}
+
+  get runId(): string {
+    return this.state.runId;
+  }
+  get graphName(): string {
+    return this.state.graphName;
+  }
+  get status(): RunStatus {
+    return this.state.status;
+  }
+  /** Epoch ms when the run started. */
+  get startedAt(): number {
+    return this.state.startedAt;
+  }
+  /** Epoch ms when the run settled. */
+  get finishedAt(): number {
+    return this.state.finishedAt;
+  }
+  get durationMs(): number {
+    return this.state.finishedAt - this.state.startedAt;
+  }
+  /** Operations by final state. */
+  get counts(): RunCounts {
+    return this.state.counts;
+  }
+  /** The final error of every failed operation, in topological order. */
+  get errors(): readonly OperationErrorRecord[] {
+    return this.state.errors;
+  }
+
+  /** One record per operation, in topological order. */
+  get operations(): readonly OperationRecord[] {
+    return this.state.records();
+  }
+
+  /** True when every operation succeeded. */
+  isSuccessful(): boolean {
+    return this.state.status === 'succeeded';
+  }
+
+  /** The record of one operation (given as the operation or its id). */
+  getRecord(operation: Operation | string): OperationRecord {
+    return this.state.records()[this.indexOf(operation)]!;
+  }
+
+  /**
+   * The value an operation produced on an output port, typed from the port;
+   * `undefined` if the operation did not succeed.
+   */
+  getOutput<O extends Operation, P extends OutputPortName<O>>(operation: O, port: P): OutputValue<O, P> | undefined;
+  getOutput(operationId: string, port: string): unknown;
+  getOutput(operation: Operation | string, port: string): unknown {
+    const index = this.indexOf(operation);
+    const value = this.state.outputs[index] as Record<string, unknown> | undefined;
+    return value === undefined || value === null ? undefined : value[port];
+  }
+
+  /** A summary of what went wrong (one line per failed operation), or undefined when nothing did. */
+  getErrorMessage(): string | undefined {
+    if (this.state.status === 'succeeded') return undefined;
+    if (this.state.errors.length === 0) return `Run ${this.state.status}`;
+    return this.state.errors.map((e) => `${e.operationId} (attempt ${e.attempt}): ${e.name}: ${e.message}`).join('\n');
+  }
+
+  /** Plain data: everything but outputs and original error objects. */
+  toJSON(): Record<string, unknown> {
+    return {
+      runId: this.runId,
+      graphName: this.graphName,
+      status: this.status,
+      startedAt: this.startedAt,
+      finishedAt: this.finishedAt,
+      durationMs: this.durationMs,
+      counts: this.counts,
+      operations: this.operations,
+      errors: this.errors.map(({ error: _error, ...summary }) => summary),
+    };
+  }
+
+  private indexOf(operation: Operation | string): number {
+    const id = typeof operation === 'string' ? operation : operation.hasId ? operation.id : '';
+    const index = this.state.indexById.get(id);
+    if (index === undefined) {
+      throw new UnknownOperationError(`Run ${this.runId} of graph '${this.graphName}' has no operation '${id}'`);
+    }
+    return index;
+  }
+}

@@ -1,0 +1,193 @@
+import { DataChannel } from './data-channel';
+import { GraphValidationError, UnknownOperationError } from './errors';
+import { analyzeGraph, type GraphAnalysis, type OrderingDependency } from './graph-analysis';
+import type { GraphProblem } from './graph-problem';
+import { renderDot, renderMermaid } from './graph-render';
+import { Operation } from './operation';
+import type { InputPortAccepting, OutputPortName, OutputValue } from './port';
+
+/** Options of a {@link GraphDefinition}. */
+export interface GraphOptions {
+  /** Name used in messages and renderings (default `graph`). */
+  name?: string;
+}
+
+/**
+ * A dataflow graph: operations, the channels between their ports, and
+ * ordering-only dependencies. Build it, then hand it to an
+ * `ExecutionEngine`; the engine validates it first.
+ *
+ * @example
+ * ```ts
+ * const graph = new GraphDefinition({ name: 'sum' });
+ * const a = new Constant(2), b = new Constant(3), add = new Add({ id: 'add' });
+ * graph.add(a, b, add);
+ * graph.connect(a, 'value', add, 'a');
+ * graph.connect(b, 'value', add, 'b');
+ * graph.validate();
+ * console.log(graph.toMermaid());
+ * ```
+ */
+export class GraphDefinition {
+  /** Name used in messages and renderings. */
+  readonly name: string;
+  private readonly _operations: Operation[] = [];
+  private readonly _members = new Set<Operation>();
+  private readonly _channels: DataChannel[] = [];
+  private readonly _dependencies: OrderingDependency[] = [];
+  private readonly _idCounters = new Map<string, number>();
+  private readonly _ids = new Set<string>();
+  private _version = 0;
+  private _analysis: { version: number; analysis: GraphAnalysis } | undefined;
+
+  constructor(options: GraphOptions = {}) {
+    this.name = options.name ?? 'graph';
+  }
+
+  /**
+   * Adds operations (once each; adding one again does nothing). Operations
+   * without an id get one derived from their class name: `Add_1`, `Add_2`...
+   */
+  add(...operations: Operation[]): this {
+    for (const op of operations) {
+      if (!(op instanceof Operation)) {
+        throw new TypeError(`GraphDefinition.add expects Operation instances, got ${String(op)}`);
+      }
+      if (this._members.has(op)) continue;
+      if (!op.hasId) op.assignId(this.deriveId(op));
+      this._ids.add(op.id);
+      this._members.add(op);
+      this._operations.push(op);
+      this._version++;
+    }
+    return this;
+  }
+
+  /** Alias of {@link GraphDefinition.add}. */
+  addOperation(...operations: Operation[]): this {
+    return this.add(...operations);
+  }
+
+  /**
+   * Connects output port `sourcePort` of `source` to input port `targetPort`
+   * of `target`, adding either operation if it is not in the graph yet.
+   * The compiler checks that `sourcePort` is an output of `source`,
+   * `targetPort` an input of `target`, and that the value types fit;
+   * {@link GraphDefinition.validate} checks the same at run time.
+   *
+   * @returns the channel, whose `values$` shows the values that pass.
+   */
+  connect<S extends Operation, SP extends OutputPortName<S>, T extends Operation, TP extends InputPortAccepting<T, OutputValue<S, SP>>>(
+    source: S,
+    sourcePort: SP,
+    target: T,
+    targetPort: TP,
+  ): DataChannel<OutputValue<S, SP>> {
+    this.add(source, target);
+    const channel = new DataChannel<OutputValue<S, SP>>(source, sourcePort, target, targetPort);
+    this._channels.push(channel as DataChannel);
+    this._version++;
+    return channel;
+  }
+
+  /**
+   * Makes `dependent` run only after each of `prerequisites` has succeeded,
+   * with no data passed. Adds any operation not yet in the graph.
+   *
+   * @example
+   * ```ts
+   * graph.dependsOn(report, cleanup); // report runs after cleanup
+   * ```
+   */
+  dependsOn(dependent: Operation, ...prerequisites: Operation[]): this {
+    this.add(dependent, ...prerequisites);
+    for (const prerequisite of prerequisites) this._dependencies.push({ dependent, prerequisite });
+    this._version++;
+    return this;
+  }
+
+  /** Operations in the order they were added. */
+  get operations(): readonly Operation[] {
+    return this._operations;
+  }
+
+  /** Channels in the order they were connected. */
+  get channels(): readonly DataChannel[] {
+    return this._channels;
+  }
+
+  /** Ordering-only dependencies in the order they were declared. */
+  get dependencies(): readonly OrderingDependency[] {
+    return this._dependencies;
+  }
+
+  /** The operation with `id`; throws a clear error when there is none. */
+  getOperation(id: string): Operation {
+    const op = this._operations.find((o) => o.id === id);
+    if (op === undefined) {
+      throw new UnknownOperationError(`Graph '${this.name}' has no operation '${id}'`);
+    }
+    return op;
+  }
+
+  /**
+   * Every problem with the graph (empty when it is valid): cycles, unknown
+   * ports, unconnected required inputs, duplicate ids, extra sources and type
+   * mismatches. Never throws.
+   */
+  findProblems(): readonly GraphProblem[] {
+    return this.analysis().problems;
+  }
+
+  /**
+   * Throws one {@link GraphValidationError} listing every problem, or
+   * returns when the graph is valid. The engine calls it before each run;
+   * the result is cached until the graph changes.
+   */
+  validate(): void {
+    const { problems } = this.analysis();
+    if (problems.length > 0) throw new GraphValidationError(this.name, problems);
+  }
+
+  /**
+   * Operations in a deterministic topological order (ties keep insertion
+   * order). Throws a {@link GraphValidationError} if the graph is invalid.
+   */
+  topologicalOrder(): Operation[] {
+    this.validate();
+    return Array.from(this.analysis().order, (i) => this._operations[i]!);
+  }
+
+  /** A Mermaid flowchart of the graph, port names on the edges. */
+  toMermaid(): string {
+    return renderMermaid(this);
+  }
+
+  /** A Graphviz DOT rendering of the graph, port names on the edges. */
+  toDot(): string {
+    return renderDot(this);
+  }
+
+  /** @internal validation result, cached per graph version. */
+  analysis(): GraphAnalysis {
+    if (this._analysis?.version !== this._version) {
+      this._analysis = { version: this._version, analysis: analyzeGraph(this._operations, this._channels, this._dependencies) };
+    }
+    return this._analysis.analysis;
+  }
+
+  /** @internal increases on every change; lets the engine cache its plan. */
+  get version(): number {
+    return this._version;
+  }
+
+  private deriveId(op: Operation): string {
+    const base = op.constructor.name || 'Operation';
+    let n = this._idCounters.get(base) ?? 0;
+    let id: string;
+    do id = `${base}_${++n}`;
+    while (this._ids.has(id));
+    this._idCounters.set(base, n);
+    return id;
+  }
+}

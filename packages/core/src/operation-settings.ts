@@ -1,0 +1,23 @@
+import type { RetryPolicy } from './retry-policy';
+
+/**
+ * Where an operation's work is best run. The engine limits `cpu_bound` and
+ * `memory_bound` operations and `io_bound` and `network_bound` operations
+ * separately, so neither kind starves the other.
+ */
+export type ResourceHint = 'cpu_bound' | 'io_bound' | 'network_bound' | 'memory_bound';
+
+/** The resource hints, for validation and tooling. */
+export const RESOURCE_HINTS: readonly ResourceHint[] = Object.freeze(['cpu_bound', 'io_bound', 'network_bound', 'memory_bound']);
+
+/** Per-operation execution settings (all optional; engine defaults apply). */
+export interface OperationSettings {
+  /** Retry policy for this operation; overrides the engine's default. */
+  retry?: RetryPolicy;
+  /** Time limit of one attempt in milliseconds; overrides the engine's default. */
+  timeoutMs?: number;
+  /** Resource class (default `io_bound`). */
+  resource?: ResourceHint;
+  /** Human-readable description, shown by tooling. */
+  description?: string;
+}

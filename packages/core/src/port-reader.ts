@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { OPERATION_OPTIONS_METADATA, PORTS_METADATA } from './metadata';
+import type { PortRecord } from './decorators/port-metadata';
+import { createPort, type CompiledPort } from './port-descriptor';
+import type { OperationSettings } from './operation-settings';
+
+const classPorts = new WeakMap<Function, ReadonlyMap<string, CompiledPort>>(); // eslint-disable-line @typescript-eslint/ban-types
+
+/**
+ * The ports a class declares with decorators, its ancestors' first, read once
+ * per class. @internal
+ */
+export function readClassPorts(ctor: Function): ReadonlyMap<string, CompiledPort> { // eslint-disable-line @typescript-eslint/ban-types
+  const cached = classPorts.get(ctor);
+  if (cached) return cached;
+  const parent = Object.getPrototypeOf(ctor) as Function | null; // eslint-disable-line @typescript-eslint/ban-types
+  const ports = new Map(parent && parent !== Function.prototype ? readClassPorts(parent) : undefined);
+  const records: readonly PortRecord[] = Reflect.getOwnMetadata(PORTS_METADATA, ctor) ?? [];
+  for (const record of records) {
+    ports.set(record.name, createPort(ctor.name, record.name, record.direction, record.options));
+  }
+  classPorts.set(ctor, ports);
+  return ports;
+}
+
+/** Settings from `@OperationOptions` on the class or its ancestors. @internal */
+export function readOperationDefaults(ctor: Function): OperationSettings | undefined { // eslint-disable-line @typescript-eslint/ban-types
+  return Reflect.getMetadata(OPERATION_OPTIONS_METADATA, ctor) as OperationSettings | undefined;
+}
