@@ -1,0 +1,153 @@
+// Compile-time checks of port wiring. This file is type-checked by
+// `npm run typecheck` (part of `npm test`); every `@ts-expect-error` line must
+// be an error, and every other line must compile.
+import {
+  Collect,
+  DataChannel,
+  DynamicOperation,
+  GraphDefinition,
+  Input,
+  Operation,
+  Output,
+  ExecutionResult,
+  guard,
+  type CollectInputPort,
+  type InputPort,
+  type Inputs,
+  type OutputPort,
+  type Outputs,
+} from '../src/index';
+
+class Numbers extends Operation {
+  @Output(Number) value!: OutputPort<number>;
+  @Output(String) label!: OutputPort<string>;
+  execute(): Outputs<Numbers> {
+    return { value: 1, label: 'one' };
+  }
+}
+
+class Square extends Operation {
+  @Input(Number) x!: InputPort<number>;
+  @Input(String, { default: '' }) note!: InputPort<string>;
+  @Output(Number) y!: OutputPort<number>;
+  execute({ x }: Inputs<Square>): Outputs<Square> {
+    return { y: x * x };
+  }
+}
+
+class Total extends Operation {
+  @Collect(Number) parts!: CollectInputPort<number>;
+  @Output(Number) total!: OutputPort<number>;
+  execute({ parts }: Inputs<Total>): Outputs<Total> {
+    const check: number[] = parts;
+    return { total: check.length };
+  }
+}
+
+class Animal {
+  name = 'a';
+}
+class Dog extends Animal {
+  bark = true;
+}
+class MakeDog extends Operation {
+  @Output(Dog) dog!: OutputPort<Dog>;
+  execute(): Outputs<MakeDog> {
+    return { dog: new Dog() };
+  }
+}
+class Pet extends Operation {
+  @Input(Animal) animal!: InputPort<Animal>;
+  @Input(Dog, { optional: true }) dog!: InputPort<Dog | undefined>;
+  execute(): void {}
+}
+
+class Dyn extends DynamicOperation {
+  constructor() {
+    super();
+    this.addInputPort('anything');
+    this.addOutputPort('whatever');
+  }
+  execute(inputs: Record<string, unknown>): Record<string, unknown> {
+    return { whatever: inputs.anything };
+  }
+}
+
+const g = new GraphDefinition();
+const numbers = new Numbers();
+const square = new Square();
+const total = new Total();
+
+// Good wiring compiles.
+const channel: DataChannel<number> = g.connect(numbers, 'value', square, 'x');
+// @ts-expect-error the channel carries numbers
+const wrongChannel: DataChannel<string> = channel;
+void wrongChannel;
+g.connect(numbers, 'label', square, 'note');
+g.connect(square, 'y', total, 'parts');
+g.connect(numbers, 'value', total, 'parts');
+g.connect(new MakeDog(), 'dog', new Pet(), 'animal'); // a Dog is an Animal
+g.connect(new MakeDog(), 'dog', new Pet(), 'dog'); // into an optional input
+g.connect(new Dyn(), 'whatever', square, 'x'); // dynamic source: checked at run time
+g.connect(numbers, 'value', new Dyn(), 'anything'); // dynamic target
+g.dependsOn(total, square);
+
+// @ts-expect-error an input port cannot be a source
+g.connect(square, 'x', total, 'parts');
+// @ts-expect-error an output port cannot be a target
+g.connect(numbers, 'value', square, 'y');
+// @ts-expect-error no such output port
+g.connect(numbers, 'nope', square, 'x');
+// @ts-expect-error no such input port
+g.connect(numbers, 'value', square, 'nope');
+// @ts-expect-error string output into a number input
+g.connect(numbers, 'label', square, 'x');
+// @ts-expect-error string output into a collecting number input
+g.connect(numbers, 'label', total, 'parts');
+// @ts-expect-error an Animal is not necessarily a Dog
+g.connect(new (class extends Operation { @Output(Animal) a!: OutputPort<Animal>; execute() { return { a: new Animal() }; } })(), 'a', new Pet(), 'dog');
+
+// Decorators must match the property's declared port type.
+class WrongDecorators extends Operation {
+  // @ts-expect-error @Input on an output port property
+  @Input(Number) a!: OutputPort<number>;
+  // @ts-expect-error @Output with String on a number port
+  @Output(String) b!: OutputPort<number>;
+  // @ts-expect-error @Input(Number) on a string port
+  @Input(Number) c!: InputPort<string>;
+  // @ts-expect-error @Collect on a plain input port
+  @Collect(Number) d!: InputPort<number>;
+  execute(): void {}
+}
+void WrongDecorators;
+
+// Guards give their type to the port.
+const Positive = guard('Positive', (v: unknown): v is number => typeof v === 'number' && v > 0);
+class UsesGuard extends Operation {
+  @Input(Positive) p!: InputPort<number>;
+  // @ts-expect-error the guard describes numbers, not strings
+  @Input(Positive) q!: InputPort<string>;
+  execute(): void {}
+}
+void UsesGuard;
+
+// Inputs and Outputs are typed from the ports.
+type SquareInputs = Inputs<Square>;
+const inputs: SquareInputs = { x: 1, note: '' };
+// @ts-expect-error x must be a number
+const badInputs: SquareInputs = { x: 'one', note: '' };
+void inputs;
+void badInputs;
+// @ts-expect-error y must be a number
+const badOutputs: Outputs<Square> = { y: 'two' };
+void badOutputs;
+
+// Results are typed from the port.
+declare const result: ExecutionResult;
+const y: number | undefined = result.getOutput(square, 'y');
+// @ts-expect-error y is a number
+const yWrong: string | undefined = result.getOutput(square, 'y');
+// @ts-expect-error no such output
+result.getOutput(square, 'x');
+void y;
+void yWrong;
