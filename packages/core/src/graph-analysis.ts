@@ -216,7 +216,11 @@ function topologicalSort(
       }
       if (walked[v] !== walk) continue; // reached an earlier walk's cycle
       const loop = trail.slice(trail.indexOf(v)).reverse();
-      cycles.push([...loop, loop[0]!].map((i) => operations[i]!.id));
+      // Start the path at the operation added first, so it reads the same every time.
+      let first = 0;
+      for (let k = 1; k < loop.length; k++) if (loop[k]! < loop[first]!) first = k;
+      const path = [...loop.slice(first), ...loop.slice(0, first)];
+      cycles.push([...path, path[0]!].map((i) => operations[i]!.id));
     }
   }
   return { order: order.subarray(0, tail), cycles, steps };
