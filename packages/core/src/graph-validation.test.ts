@@ -5,6 +5,7 @@ import {
   Input,
   Operation,
   Output,
+  type CycleProblem,
   type GraphProblem,
   type InputPort,
   type OutputPort,
@@ -42,7 +43,7 @@ describe('GraphDefinition.validate', () => {
     graph.connect(c, 'out', a, 'in');
     const [cycle] = problems(graph);
     expect(cycle).toMatchObject({ kind: 'cycle' });
-    const path = (cycle as { path: string[] }).path;
+    const path = (cycle as CycleProblem).path;
     expect(path).toHaveLength(4);
     expect(path[0]).toBe(path[3]);
     expect(new Set(path)).toEqual(new Set(['a', 'b', 'c']));
@@ -224,7 +225,7 @@ describe('GraphDefinition.validate', () => {
     graph.dependsOn(ops[0]!, ops[9_999]!);
     const found = graph.findProblems();
     expect(found.map((p) => p.kind)).toEqual(['cycle']);
-    expect((found[0] as { path: string[] }).path).toHaveLength(10_001);
+    expect((found[0] as CycleProblem).path).toHaveLength(10_001);
     expect(graph.analysis().steps).toBeLessThan(10 * 20_000);
   });
 });

@@ -19,10 +19,10 @@ export type PortConstructor = abstract new (...args: never[]) => unknown;
 
 /**
  * What a port's value is, known at run time: a constructor (`Number`, `String`,
- * `Boolean`, `Buffer`, `Array`, a class) or a {@link TypeGuard}. Arrow functions
+ * `Boolean`, `BigInt`, `Symbol`, `Buffer`, `Array`, a class) or a {@link TypeGuard}. Arrow functions
  * `(v: unknown): v is T => ...` are accepted as anonymous guards.
  */
-export type PortType = PortConstructor | TypeGuard<unknown> | ((value: unknown) => boolean);
+export type PortType = PortConstructor | BigIntConstructor | SymbolConstructor | TypeGuard<unknown> | ((value: unknown) => boolean);
 
 /**
  * The TypeScript value type described by a {@link PortType}:

@@ -151,3 +151,13 @@ const yWrong: string | undefined = result.getOutput(square, 'y');
 result.getOutput(square, 'x');
 void y;
 void yWrong;
+
+// BigInt and Symbol are port types too.
+class Big extends Operation {
+  @Input(BigInt) n!: InputPort<bigint>;
+  @Output(Symbol) tag!: OutputPort<symbol>;
+  execute({ n }: Inputs<Big>): Outputs<Big> {
+    return { tag: Symbol(String(n)) };
+  }
+}
+void Big;
