@@ -1,0 +1,85 @@
+import { createLogger, ExecutionEngine, type EngineOptions } from '@portflow/core';
+import { EXIT_CODES, type ExitCode } from '../exit-codes';
+import { JsonReporter } from '../reporters/json-reporter';
+import { PlainReporter } from '../reporters/plain-reporter';
+import type { Reporter } from '../reporters/reporter';
+import { TtyReporter } from '../reporters/tty-reporter';
+import { colorsFor, type Terminal } from '../terminal';
+import { checkWorkflowFile, InputError, renderProblems, type WorkflowInputOptions } from '../workflow-input';
+
+/** Options of `portflow run`. */
+export interface RunCommandOptions extends WorkflowInputOptions {
+  maxParallel?: string;
+  json?: boolean;
+  progress?: boolean;
+  color?: boolean;
+  verbose?: boolean;
+}
+
+/** Where SIGINT and SIGTERM come from (the process, or a test double). */
+export interface SignalSource {
+  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+}
+
+/**
+ * `portflow run`: loads the workflow, runs it with the chosen display and
+ * returns the exit code. The first SIGINT/SIGTERM cancels the run (running
+ * steps see their signal abort, the summary still prints); a second one
+ * exits at once.
+ */
+export async function runCommand(file: string, options: RunCommandOptions, terminal: Terminal, signals: SignalSource, forceExit: (code: number) => void): Promise<ExitCode> {
+  const check = checkWorkflowFile(file, options, terminal);
+  if (!check.ok) {
+    if (options.json) terminal.stdout.write(`${JSON.stringify({ type: 'WorkflowInvalid', file, problems: check.problems })}\n`);
+    else terminal.stderr.write(renderProblems(check, colorsFor(terminal.stderr, terminal.env, options.color !== false)));
+    return EXIT_CODES.invalidInput;
+  }
+  const workflow = check.workflow;
+  const engineOptions: EngineOptions = { ...workflow.engineOptions };
+  if (options.maxParallel !== undefined) {
+    const n = Number(options.maxParallel);
+    if (!Number.isInteger(n) || n < 1) throw new InputError(`portflow: --max-parallel must be a whole number >= 1, not '${options.maxParallel}'`);
+    engineOptions.maxParallel = n;
+  }
+  const reporter = chooseReporter(options, terminal);
+  const engine = new ExecutionEngine({ ...engineOptions, logger: createLogger((entry) => reporter.onLog(entry), options.verbose ? 'debug' : 'info') });
+  const controller = new AbortController();
+  let interrupts = 0;
+  const listeners = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const listener = (): void => {
+      interrupts++;
+      if (interrupts === 1) {
+        reporter.onCancelRequested(signal);
+        controller.abort(new Error(`${signal} received`));
+      } else {
+        reporter.abort();
+        terminal.stderr.write(`portflow: ${signal} again, exiting without waiting for running steps\n`);
+        forceExit(EXIT_CODES.cancelled);
+      }
+    };
+    signals.on(signal, listener);
+    return { signal, listener };
+  });
+  try {
+    reporter.begin(workflow);
+    const run = engine.start(workflow.graph, { variables: workflow.variables, signal: controller.signal });
+    const subscription = run.events$.subscribe((event) => reporter.onEvent(event));
+    const result = await run.result;
+    subscription.unsubscribe();
+    reporter.finish(result);
+    return result.status === 'succeeded' ? EXIT_CODES.success : result.status === 'cancelled' ? EXIT_CODES.cancelled : EXIT_CODES.workflowFailed;
+  } finally {
+    for (const { signal, listener } of listeners) signals.off(signal, listener);
+    await engine.close();
+  }
+}
+
+function chooseReporter(options: RunCommandOptions, terminal: Terminal): Reporter {
+  if (options.json) return new JsonReporter(terminal.stdout);
+  const colors = colorsFor(terminal.stdout, terminal.env, options.color !== false);
+  if (terminal.stdout.isTTY === true && options.progress !== false && terminal.env.CI === undefined) {
+    return new TtyReporter(terminal.stdout as NodeJS.WriteStream, colors);
+  }
+  return new PlainReporter(terminal.stdout, colors);
+}

@@ -1,0 +1,137 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { EXIT_CODES, main } from './index';
+import { memoryTerminal } from './__fixtures__/terminal';
+
+const root = resolve(__dirname, '..', '..', '..');
+const examples = join(root, 'examples', 'workflows');
+const dir = mkdtempSync(join(tmpdir(), 'portflow-cli-'));
+const write = (name: string, text: string): string => {
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+};
+const noSignals = { on: () => undefined, off: () => undefined };
+
+async function cli(...args: string[]) {
+  const { terminal, out } = memoryTerminal({ cwd: root });
+  const code = await main(args, { terminal, signals: noSignals, forceExit: () => undefined });
+  return { code, ...out };
+}
+
+describe('portflow validate', () => {
+  it('confirms a valid workflow with exit code 0', async () => {
+    const { code, stdout } = await cli('validate', join(examples, 'sales-pipeline.yaml'));
+    expect(code).toBe(EXIT_CODES.success);
+    expect(stdout).toMatch(/sales-pipeline.yaml is valid: sales_pipeline, pipeline form, 4 steps/);
+  });
+
+  it('lists every problem with file:line:column and a hint, with exit code 2', async () => {
+    const file = write('typo.yaml', 'pipeline:\n  - name: load\n    operation: read_cvs\n    params: { path: a.csv }\n  - name: show\n    operation: log\n    depends_on: [lod]\n');
+    const { code, stderr } = await cli('validate', file);
+    expect(code).toBe(EXIT_CODES.invalidInput);
+    expect(stderr).toContain(`${file}:3:16: error Unknown component 'read_cvs' in step 'load'.`);
+    expect(stderr).toContain("hint: did you mean 'read_csv'?");
+    expect(stderr).toContain(`${file}:7:18: error Step 'show' depends on 'lod'`);
+    expect(stderr).toMatch(/✖ 2 problems\n$/);
+  });
+
+  it('writes JSON with --json', async () => {
+    const file = write('bad.yaml', 'pipeline:\n  - name: a\n    operation: nope\n');
+    const { code, stdout } = await cli('validate', file, '--json');
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout)).toMatchObject({ valid: false, problems: [{ code: 'unknown-component', line: 3, column: 16 }] });
+  });
+
+  it('applies --var overrides and rejects undeclared ones', async () => {
+    expect((await cli('validate', join(examples, 'sales-pipeline.yaml'), '--var', 'min_amount=5')).code).toBe(0);
+    const { code, stderr } = await cli('validate', join(examples, 'sales-pipeline.yaml'), '--var', 'min_amont=5');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/Variable 'min_amont' is given a value but the workflow declares no such variable/);
+  });
+});
+
+describe('portflow run', () => {
+  it('prints a line per event and a summary table when not on a TTY', async () => {
+    const { code, stdout } = await cli('run', join(examples, 'sales-pipeline.yaml'), '--var', `out_dir=${dir}`);
+    expect(code).toBe(EXIT_CODES.success);
+    expect(stdout).toMatch(/^Running sales_pipeline \(4 steps\)/);
+    expect(stdout).toMatch(/\] ▶ load_data read_csv · started\n/);
+    expect(stdout).toMatch(/\] ✔ save_result write_csv · \d+ms\n/);
+    expect(stdout).toMatch(/STEP +COMPONENT +STATUS +ATTEMPTS +DURATION\nload_data +read_csv +succeeded +1 +\d+ms/);
+    expect(stdout).toMatch(/✔ sales_pipeline succeeded: 4\/4 steps in/);
+  });
+
+  it('exits 1 when a step fails, showing the error', async () => {
+    const file = write('fails.yaml', 'pipeline:\n  - { name: load, operation: read_csv, params: { path: missing.csv } }\n  - { name: show, operation: log, depends_on: [load] }\n');
+    const { code, stdout } = await cli('run', file);
+    expect(code).toBe(EXIT_CODES.workflowFailed);
+    expect(stdout).toMatch(/✖ load failed after 1 attempt: .*ENOENT/);
+    expect(stdout).toMatch(/↷ show skipped/);
+    expect(stdout).toMatch(/✖ fails failed in .*: 1 step failed, 0\/2 succeeded/);
+  });
+
+  it('shows retries and logs as they happen', async () => {
+    const plugin = join(__dirname, '__fixtures__', 'test-components.js');
+    const file = write('flaky.yaml', 'settings: { retry_policy: { max_attempts: 2, backoff_ms: [10] } }\npipeline:\n  - { name: shaky, operation: flaky }\n  - { name: say, operation: log, depends_on: [shaky], params: { message: "got {value}" } }\n');
+    const { code, stdout } = await cli('run', file, '--plugin', plugin);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/↻ shaky attempt 1 failed: flaky attempt 1 — attempt 2 in 10ms/);
+    expect(stdout).toMatch(/› say info got 2/);
+    expect(stdout).toMatch(/shaky +flaky +succeeded +2 /);
+  });
+
+  it('writes NDJSON with --json: the loaded workflow, every event, then the result', async () => {
+    const { code, stdout } = await cli('run', join(examples, 'customer-report.yaml'), '--json', '--var', `out_dir=${dir}`);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ type: 'WorkflowLoaded', name: 'customer_report', form: 'tasks' });
+    expect(lines[1]).toMatchObject({ type: 'RunStarted', operationCount: 7 });
+    expect(lines.filter((l) => l.type === 'OperationCompleted')).toHaveLength(7);
+    expect(lines.find((l) => l.type === 'Log')).toMatchObject({ level: 'info', fields: { operationId: 'announce' } });
+    expect(lines.at(-2)).toMatchObject({ type: 'RunCompleted', status: 'succeeded' });
+    expect(lines.at(-1)).toMatchObject({ type: 'RunResult', status: 'succeeded', counts: { total: 7, succeeded: 7 } });
+  });
+
+  it('reports an invalid workflow as JSON with --json, exit code 2', async () => {
+    const file = write('invalid.yaml', 'tasks:\n  - name: a\n    component_name: nope\n');
+    const { code, stdout } = await cli('run', file, '--json');
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout)).toMatchObject({ type: 'WorkflowInvalid', problems: [{ code: 'unknown-component', line: 3 }] });
+  });
+
+  it('rejects bad arguments with exit code 2', async () => {
+    expect((await cli('run', 'no-such-file.yaml')).stderr).toBe('portflow: no such file: no-such-file.yaml\n');
+    expect((await cli('run', join(examples, 'sales-pipeline.yaml'), '--max-parallel', '0')).code).toBe(2);
+    expect((await cli('run', join(examples, 'sales-pipeline.yaml'), '--var', 'oops')).stderr).toMatch(/--var 'oops' is not a variable assignment/);
+    expect((await cli('run')).code).toBe(2);
+    expect((await cli('frobnicate')).code).toBe(2);
+    expect((await cli('run', 'x.yaml', '--plugin', './nope.js')).stderr).toMatch(/Plugin '.\/nope.js' could not be loaded/);
+  });
+});
+
+describe('portflow graph, components, help', () => {
+  it('prints the DAG as Mermaid or DOT', async () => {
+    expect((await cli('graph', join(examples, 'sales-pipeline.yaml'))).stdout).toMatch(/^flowchart LR\n/);
+    const dot = await cli('graph', join(examples, 'sales-pipeline.yaml'), '--format', 'dot');
+    expect(dot.stdout).toMatch(/"load_data" -> "transform" \[label="rows → rows"\]/);
+    expect((await cli('graph', join(examples, 'sales-pipeline.yaml'), '--format', 'png')).code).toBe(2);
+  });
+
+  it('lists components with params and ports, including plugins', async () => {
+    const { stdout } = await cli('components');
+    expect(stdout).toMatch(/read_csv  Reads a CSV file into rows\n  params   path: string \(required\), delimiter: string = ",", header: boolean = true, infer_types: boolean = true\n  inputs   —\n  outputs  rows: Array \[primary\]/);
+    const withPlugin = await cli('components', 'flaky', '--plugin', join(__dirname, '__fixtures__', 'test-components.js'), '--json');
+    expect(JSON.parse(withPlugin.stdout)).toEqual([expect.objectContaining({ name: 'flaky', outputs: [{ name: 'value', type: 'unknown' }] })]);
+    const unknown = await cli('components', 'group');
+    expect(unknown).toMatchObject({ code: 2, stderr: "portflow: no component named 'group'; did you mean 'group_by'?\n" });
+  });
+
+  it.each(['run', 'validate', 'graph', 'components'])('has --help with examples for %s', async (command) => {
+    const { code, stdout } = await cli(command, '--help');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`Usage: portflow ${command}`));
+    expect(stdout).toMatch(/Examples:\n {2}\$ portflow/);
+    expect(stdout).toMatch(/Exit codes:/);
+  });
+});

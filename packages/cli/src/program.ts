@@ -1,0 +1,185 @@
+import { Command, CommanderError, Option } from 'commander';
+import { componentsCommand } from './commands/components-command';
+import { graphCommand } from './commands/graph-command';
+import { runCommand, type SignalSource } from './commands/run-command';
+import { validateCommand } from './commands/validate-command';
+import { EXIT_CODES } from './exit-codes';
+import { processTerminal, type Terminal } from './terminal';
+import { InputError } from './workflow-input';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+const EXIT_HELP = `
+Exit codes:
+  0    success (the workflow succeeded, or is valid)
+  1    the workflow ran and a step failed
+  2    invalid input: arguments, a missing file, an invalid workflow or plugin
+  130  cancelled with Ctrl-C (a second Ctrl-C exits without waiting)`;
+
+/** What `main` needs from its surroundings; the defaults are the process's. */
+export interface MainOptions {
+  terminal?: Terminal;
+  signals?: SignalSource;
+  /** Called on a second Ctrl-C (default `process.exit`). */
+  forceExit?: (code: number) => void;
+}
+
+/**
+ * Runs the `portflow` command with `args` (without `node` and the script)
+ * and resolves with the exit code; never calls `process.exit` itself but for
+ * a forced second Ctrl-C.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(['validate', 'flows/etl.yaml']);
+ * ```
+ */
+export async function main(args: readonly string[], options: MainOptions = {}): Promise<number> {
+  const terminal = options.terminal ?? processTerminal();
+  const signals = options.signals ?? process;
+  const forceExit = options.forceExit ?? ((code: number) => process.exit(code));
+  let exitCode: number = EXIT_CODES.success;
+  const program = buildProgram(terminal, async (run) => {
+    exitCode = await run();
+  }, signals, forceExit);
+  if (args.length === 0) {
+    terminal.stdout.write(program.helpInformation());
+    return EXIT_CODES.invalidInput;
+  }
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? EXIT_CODES.success : EXIT_CODES.invalidInput;
+    }
+    if (error instanceof InputError) {
+      terminal.stderr.write(`${error.message}\n`);
+      return EXIT_CODES.invalidInput;
+    }
+    terminal.stderr.write(`portflow: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT_CODES.workflowFailed;
+  }
+  return exitCode;
+}
+
+function buildProgram(terminal: Terminal, act: (run: () => Promise<number> | number) => Promise<void>, signals: SignalSource, forceExit: (code: number) => void): Command {
+  const program = new Command('portflow')
+    .description('Run, check and draw Portflow workflows written in YAML or JSON.')
+    .version(version(), '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => terminal.stdout.write(s), writeErr: (s) => terminal.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ portflow run examples/workflows/sales-pipeline.yaml
+  $ portflow run flow.yaml --var min_amount=250 --max-parallel 2
+  $ portflow validate flow.yaml
+  $ portflow graph flow.yaml --format dot | dot -Tsvg > flow.svg
+  $ portflow components read_csv
+
+Docs: docs/cli.md and docs/workflows-yaml.md
+${EXIT_HELP}`,
+    );
+
+  const workflowOptions = (command: Command): Command =>
+    command
+      .option('--var <name=value>', 'set a workflow variable (repeatable); values are read as YAML scalars', collect)
+      .option('--plugin <path>', 'load components from a module (repeatable)', collect)
+      .option('--allow-plugins', 'load the plugins the workflow file lists under `plugins:`')
+      .option('--no-color', 'plain text without colours');
+
+  workflowOptions(
+    program
+      .command('run')
+      .description('Run a workflow, showing progress as it goes and a summary at the end.')
+      .argument('<file>', 'workflow file (.yaml, .yml or .json)'),
+  )
+    .option('--max-parallel <n>', 'most steps running at once (overrides settings.max_parallel)')
+    .option('--json', 'write NDJSON: one engine event per line, then the result')
+    .option('--no-progress', 'plain lines even on a terminal')
+    .option('--verbose', 'show debug logs of the steps')
+    .addHelpText(
+      'after',
+      `
+On a terminal, running steps are shown with a spinner and their elapsed time
+above a done/total bar; retries, failures and logs scroll by as they happen.
+Piped or with --no-progress, each event is one line. With --json, each line
+is a JSON object (see docs/cli.md). The run ends with a table: step, status,
+attempts, duration. Ctrl-C cancels; a second Ctrl-C exits at once.
+
+Examples:
+  $ portflow run examples/workflows/customer-report.yaml
+  $ portflow run flow.yaml --var out_dir=/tmp/out --var min_amount=250
+  $ portflow run flow.yaml --json | jq -c 'select(.type == "OperationFailed")'
+  $ portflow run flow.yaml --plugin ./my-components.js
+${EXIT_HELP}`,
+    )
+    .action((file: string, opts) => act(() => runCommand(file, opts, terminal, signals, forceExit)));
+
+  workflowOptions(
+    program
+      .command('validate')
+      .description('Check a workflow without running it: every problem with file:line:column and a hint.')
+      .argument('<file>', 'workflow file'),
+  )
+    .option('--json', 'write the result as one JSON object')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ portflow validate flow.yaml
+  $ portflow validate flow.yaml --var threshold=10 --json
+${EXIT_HELP}`,
+    )
+    .action((file: string, opts) => act(() => validateCommand(file, opts, terminal)));
+
+  workflowOptions(
+    program
+      .command('graph')
+      .description("Print a workflow's DAG as Mermaid or Graphviz DOT.")
+      .argument('<file>', 'workflow file'),
+  )
+    .addOption(new Option('--format <format>', 'output format').choices(['mermaid', 'dot']).default('mermaid'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ portflow graph flow.yaml > flow.mmd
+  $ portflow graph flow.yaml --format dot | dot -Tpng > flow.png
+${EXIT_HELP}`,
+    )
+    .action((file: string, opts) => act(() => graphCommand(file, opts, terminal)));
+
+  program
+    .command('components')
+    .description('List the registered components with their params and ports.')
+    .argument('[name]', 'show only this component')
+    .option('--plugin <path>', 'also load components from a module (repeatable)', collect)
+    .option('--json', 'write the list as JSON')
+    .option('--no-color', 'plain text without colours')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ portflow components
+  $ portflow components group_by
+  $ portflow components --plugin ./my-components.js --json
+${EXIT_HELP}`,
+    )
+    .action((name: string | undefined, opts) => act(() => componentsCommand(name, opts, terminal)));
+
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeOut: (s) => terminal.stdout.write(s), writeErr: (s) => terminal.stderr.write(s) }).showHelpAfterError('(run with --help for usage)');
+  }
+  return program;
+}
+
+function version(): string {
+  try {
+    return (require('../package.json') as { version: string }).version; // eslint-disable-line @typescript-eslint/no-require-imports
+  } catch {
+    return '0.0.0';
+  }
+}

@@ -1,0 +1,102 @@
+import type { EngineEvent, ExecutionResult, LogEntry } from '@portflow/core';
+import { formatDuration, type Colors } from '../terminal';
+import type { RunState, StepState } from './run-state';
+
+/**
+ * The line a finished attempt, a retry, a skip or a cancellation leaves in
+ * the output (undefined for events that leave none). Shared by the live and
+ * the plain display.
+ */
+export function eventLine(event: EngineEvent, step: StepState, colors: Colors): string | undefined {
+  const name = colors.bold(step.name);
+  switch (event.type) {
+    case 'OperationCompleted':
+      return `${colors.green('✔')} ${name} ${colors.dim(`${step.component} · ${formatDuration(event.durationMs)}${event.attempt > 1 ? ` · attempt ${event.attempt}` : ''}`)}`;
+    case 'OperationRetrying':
+      return `${colors.yellow('↻')} ${name} attempt ${event.attempt - 1} failed: ${event.error.message} ${colors.dim(`— attempt ${event.attempt} in ${formatDuration(event.delayMs)}`)}`;
+    case 'OperationFailed':
+      return event.willRetry ? undefined : `${colors.red('✖')} ${name} ${colors.red(`failed after ${event.attempt} attempt${event.attempt === 1 ? '' : 's'}: ${event.error.name}: ${event.error.message}`)}`;
+    case 'OperationSkipped':
+      return `${colors.dim(`↷ ${step.name} skipped: ${event.reason}`)}`;
+    case 'OperationCancelled':
+      return `${colors.yellow('■')} ${name} ${colors.yellow(`cancelled: ${event.reason}`)}`;
+    default:
+      return undefined;
+  }
+}
+
+/** A line for a log entry an operation wrote. */
+export function logLine(entry: LogEntry, colors: Colors): string {
+  const step = typeof entry.fields.operationId === 'string' ? entry.fields.operationId : 'engine';
+  const level = entry.level === 'error' ? colors.red(entry.level) : entry.level === 'warn' ? colors.yellow(entry.level) : colors.dim(entry.level);
+  return `${colors.cyan('›')} ${colors.bold(step)} ${level} ${entry.message}`;
+}
+
+/**
+ * The live part of the display: a line per running or retrying step (spinner,
+ * elapsed time, attempt) and a summary bar of done/total.
+ */
+export function renderFrame(state: RunState, now: number, spinner: string, colors: Colors, width = 80): string {
+  const lines: string[] = [];
+  const active = [...state.steps.values()].filter((s) => s.status === 'running' || s.status === 'retrying');
+  const nameWidth = Math.min(28, Math.max(0, ...active.map((s) => s.name.length)));
+  for (const step of active) {
+    const elapsed = step.startedAt === undefined ? '' : formatDuration(now - step.startedAt);
+    const attempt = step.attempts > 1 ? colors.yellow(` attempt ${step.attempts}`) : '';
+    const fraction = step.fraction !== undefined && step.status === 'running' ? ` ${Math.round(step.fraction * 100)}%` : '';
+    const icon = step.status === 'retrying' ? colors.yellow('↻') : colors.cyan(spinner);
+    const waiting = step.status === 'retrying' && step.retryAt !== undefined ? colors.yellow(` retry in ${formatDuration(Math.max(0, step.retryAt - now))}`) : '';
+    lines.push(truncate(`${icon} ${step.name.padEnd(nameWidth)} ${colors.dim(step.component)} ${elapsed}${fraction}${attempt}${waiting}`, width));
+  }
+  const c = state.counts();
+  const barWidth = 20;
+  const filled = c.total === 0 ? barWidth : Math.round((c.done / c.total) * barWidth);
+  const bar = colors.green('█'.repeat(filled)) + colors.dim('░'.repeat(barWidth - filled));
+  const parts = [`${c.done}/${c.total} done`];
+  if (c.running > 0) parts.push(`${c.running} running`);
+  if (c.retrying > 0) parts.push(colors.yellow(`${c.retrying} retrying`));
+  if (c.failed > 0) parts.push(colors.red(`${c.failed} failed`));
+  if (c.skipped > 0) parts.push(`${c.skipped} skipped`);
+  parts.push(formatDuration(now - state.startedAt));
+  lines.push(`${bar} ${parts.join(' · ')}`);
+  if (state.cancelling) lines.push(colors.yellow('Cancelling: waiting for running steps to stop. Press Ctrl-C again to force.'));
+  return lines.join('\n');
+}
+
+/** The closing table: step, component, status, attempts, duration; then a one-line verdict. */
+export function renderSummary(result: ExecutionResult, state: RunState, colors: Colors): string {
+  const rows = [...state.steps.values()].map((step) => {
+    const record = result.getRecord(step.name);
+    const duration = record.durationMs === null ? '-' : formatDuration(record.durationMs);
+    return [step.name, step.component, record.status, String(record.attempts), duration];
+  });
+  const header = ['STEP', 'COMPONENT', 'STATUS', 'ATTEMPTS', 'DURATION'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const paint = (status: string, text: string): string =>
+    status === 'succeeded' ? colors.green(text) : status === 'failed' ? colors.red(text) : status === 'cancelled' ? colors.yellow(text) : colors.dim(text);
+  const format = (cells: string[], style?: (i: number, text: string) => string): string =>
+    cells
+      .map((cell, i) => {
+        const padded = i === 3 || i === 4 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!);
+        return style ? style(i, padded) : padded;
+      })
+      .join('  ')
+      .trimEnd();
+  const lines = [colors.bold(format(header)), ...rows.map((r) => format(r, (i, text) => (i === 2 ? paint(r[2]!, text) : text)))];
+  const c = state.counts();
+  const duration = formatDuration(result.durationMs);
+  const verdict =
+    result.status === 'succeeded'
+      ? colors.green(`✔ ${result.graphName} succeeded: ${c.succeeded}/${c.total} steps in ${duration}`)
+      : result.status === 'cancelled'
+        ? colors.yellow(`■ ${result.graphName} cancelled after ${duration}: ${c.succeeded}/${c.total} steps succeeded`)
+        : colors.red(`✖ ${result.graphName} failed in ${duration}: ${c.failed} step${c.failed === 1 ? '' : 's'} failed, ${c.succeeded}/${c.total} succeeded`);
+  return `${lines.join('\n')}\n\n${verdict}\n`;
+}
+
+function truncate(text: string, width: number): string {
+  // Only plain text is measured; colour codes are zero-width.
+  const visible = text.replace(/\u001b\[[0-9;]*m/g, '');
+  if (visible.length <= width) return text;
+  return visible.slice(0, Math.max(1, width - 1)) + '…';
+}

@@ -1,0 +1,125 @@
+import 'reflect-metadata';
+import { ExecutionEngine, Operation, Output, type OutputPort, type Outputs } from '@portflow/core';
+import { IsInt, Min } from 'class-validator';
+import { inject, injectable } from 'tsyringe';
+import { builtinRegistry, Component, ComponentRegistrationError, ComponentRegistry, ParamsValidationError, StepInit, UnknownComponentError } from './index';
+
+class Clock {
+  now(): number {
+    return 7;
+  }
+}
+
+@injectable()
+class Greeter {
+  greet(name: string): string {
+    return `hello ${name}`;
+  }
+}
+
+class CountParams {
+  @IsInt() @Min(1) times!: number;
+}
+
+@Component('stamp', { params: CountParams, description: 'Stamps the time' })
+class Stamp extends Operation {
+  @Output(Number) value!: OutputPort<number>;
+  constructor(
+    readonly params: CountParams,
+    init: StepInit,
+    @inject('clock') private readonly clock: Clock,
+    readonly greeter: Greeter,
+  ) {
+    super(init);
+  }
+  execute(): Outputs<Stamp> {
+    return { value: this.clock.now() * this.params.times };
+  }
+}
+
+@Component('bare')
+class Bare extends Operation {
+  @Output(Number) value!: OutputPort<number>;
+  execute(): Outputs<Bare> {
+    return { value: 1 };
+  }
+}
+
+describe('ComponentRegistry', () => {
+  it('creates a component with its params, its step settings and injected services', async () => {
+    const registry = new ComponentRegistry().register(Stamp);
+    registry.container.register('clock', { useValue: new Clock() });
+    const op = registry.create('stamp', { times: 3 }, { id: 'now', retry: { maxAttempts: 2 }, timeoutMs: 500, resource: 'cpu_bound' }) as Stamp;
+    expect(op.id).toBe('now');
+    expect(op.settings).toEqual({ retry: { maxAttempts: 2 }, timeoutMs: 500, resource: 'cpu_bound' });
+    expect(op.greeter.greet('x')).toBe('hello x');
+    const { GraphDefinition } = await import('@portflow/core');
+    const result = await new ExecutionEngine().run(new GraphDefinition().add(op));
+    expect(result.getOutput('now', 'value')).toBe(21);
+  });
+
+  it('passes the step settings to components without a constructor of their own', () => {
+    const op = new ComponentRegistry().register(Bare).create('bare', {}, { id: 'b', timeoutMs: 10 });
+    expect(op.id).toBe('b');
+    expect(op.settings.timeoutMs).toBe(10);
+  });
+
+  it('lists every params problem at once', () => {
+    const registry = new ComponentRegistry().register(Stamp);
+    expect(() => registry.create('stamp', { times: 0, extra: 1 }, { id: 'x' })).toThrow(ParamsValidationError);
+    try {
+      registry.create('stamp', { times: 0, extra: 1 }, { id: 'x' });
+    } catch (error) {
+      expect((error as ParamsValidationError).issues.map((i) => `${i.kind} ${i.path.join('.')}`)).toEqual(['unknown extra', 'invalid times']);
+    }
+  });
+
+  it('keeps registries independent of each other', () => {
+    const a = new ComponentRegistry().register(Bare);
+    const b = new ComponentRegistry();
+    expect(a.has('bare')).toBe(true);
+    expect(b.has('bare')).toBe(false);
+    const fork = a.fork().register(Stamp);
+    expect(fork.names()).toEqual(['bare', 'stamp']);
+    expect(a.names()).toEqual(['bare']);
+  });
+
+  it('describes components: params, ports and primary ports', () => {
+    const descriptor = builtinRegistry().get('read_csv')!;
+    expect(descriptor.description).toBe('Reads a CSV file into rows');
+    expect(descriptor.params.map((p) => [p.name, p.type, p.optional])).toEqual([
+      ['path', 'string', false],
+      ['delimiter', 'string', true],
+      ['header', 'boolean', true],
+      ['infer_types', 'boolean', true],
+    ]);
+    expect(descriptor.ports.map((p) => `${p.direction} ${p.name}: ${p.typeName}`)).toEqual(['output rows: Array']);
+    expect(descriptor.primaryOutput).toBe('rows');
+    expect(builtinRegistry().get('concat_rows')!.dynamicPorts).toBe(true);
+  });
+
+  it('suggests the closest names for an unknown component', () => {
+    expect(() => builtinRegistry().create('grup_by', {}, { id: 'x' })).toThrow(new UnknownComponentError('grup_by', ['group_by']));
+    expect(builtinRegistry().closest('write')).toEqual(['write_csv', 'write_json']);
+  });
+
+  it('refuses classes that are not components, names taken twice and constructors without StepInit', () => {
+    class Plain extends Operation {
+      execute(): void {}
+    }
+    expect(() => new ComponentRegistry().register(Plain)).toThrow(/not a component: decorate it with @Component/);
+    @Component('bare')
+    class OtherBare extends Operation {
+      execute(): void {}
+    }
+    expect(() => new ComponentRegistry().register(Bare, OtherBare)).toThrow(ComponentRegistrationError);
+    @Component('no_init')
+    class NoInit extends Operation {
+      constructor(readonly params: CountParams) {
+        super();
+      }
+      execute(): void {}
+    }
+    expect(() => new ComponentRegistry().register(NoInit)).toThrow(/must take an 'init: StepInit' parameter/);
+  });
+});

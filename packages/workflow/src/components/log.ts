@@ -1,0 +1,50 @@
+import { Input, Operation, Output, type ExecutionContext, type InputPort, type Inputs, type OutputPort, type Outputs } from '@portflow/core';
+import { IsIn, IsOptional, IsString } from 'class-validator';
+import { Component } from '../decorators/component';
+import { StepInit } from '../step-init';
+
+/** Params of `log`. */
+export class LogParams {
+  /** The message; `{value}` is replaced by a preview of the input. */
+  @IsOptional() @IsString() message: string = '{value}';
+  @IsOptional() @IsIn(['debug', 'info', 'warn', 'error']) level: 'debug' | 'info' | 'warn' | 'error' = 'info';
+}
+
+/**
+ * Logs a message (through the run's logger, which the CLI prints) and passes
+ * its input on unchanged, so it can sit anywhere in a chain.
+ *
+ * @example
+ * ```yaml
+ * - name: announce
+ *   operation: log
+ *   depends_on: [aggregate]
+ *   params: { message: "aggregated: {value}" }
+ * ```
+ */
+@Component('log', { params: LogParams, description: 'Logs a message and passes its input on' })
+export class Log extends Operation {
+  @Input(undefined, { optional: true }) value!: InputPort<unknown>;
+  @Output() passed!: OutputPort<unknown>;
+
+  constructor(
+    private readonly params: LogParams,
+    init: StepInit,
+  ) {
+    super(init);
+  }
+
+  execute({ value }: Inputs<Log>, context: ExecutionContext): Outputs<Log> {
+    const message = this.params.message.replace(/\{value\}/g, () => preview(value));
+    context.logger[this.params.level](message);
+    return { passed: value };
+  }
+}
+
+/** A short text for a value: rows are summarized, long text cut. */
+function preview(value: unknown): string {
+  if (value === undefined) return '(no value)';
+  if (Array.isArray(value)) return `${value.length} row${value.length === 1 ? '' : 's'}${value.length > 0 ? `, e.g. ${JSON.stringify(value[0])}` : ''}`;
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}

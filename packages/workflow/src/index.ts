@@ -1,0 +1,39 @@
+/**
+ * @portflow/workflow: declarative workflows. Write a pipeline in YAML (or
+ * JSON), name registered components, and compile it to a `GraphDefinition`.
+ * @packageDocumentation
+ */
+import 'reflect-metadata';
+
+export { Component, type ComponentOptions, type ParamsClass } from './decorators/component';
+export { ComponentRegistry, type ComponentRegistryOptions, type CreateContext } from './component-registry';
+export type { ComponentDescriptor, ComponentClass, ParamDescriptor } from './component-descriptor';
+export { StepInit, StepWiring, WorkflowFile } from './step-init';
+export { validateParams, paramNames, type ParamsResult } from './params-validation';
+export { checkWorkflow, loadWorkflow, loadWorkflowFile, type LoadOptions, type CheckResult } from './load-workflow';
+export type { CompiledWorkflow, WorkflowStep } from './compile-workflow';
+export type { WorkflowForm } from './spec/workflow-spec';
+export { formatProblem, type WorkflowProblem, type WorkflowProblemCode } from './workflow-problem';
+export { parseVariableAssignment } from './expressions';
+export { loadPlugin } from './plugins';
+export { closestNames, editDistance } from './closest-names';
+export {
+  WorkflowValidationError,
+  ComponentRegistrationError,
+  ParamsValidationError,
+  UnknownComponentError,
+  PluginLoadError,
+  type ParamsIssue,
+} from './errors';
+export { BUILTIN_COMPONENTS, builtinRegistry } from './components/builtin-components';
+export { ReadCsv, ReadCsvParams } from './components/read-csv';
+export { WriteCsv, WriteCsvParams } from './components/write-csv';
+export { WriteJson, WriteJsonParams } from './components/write-json';
+export { FilterRows, FilterRowsParams } from './components/filter-rows';
+export { GroupBy, GroupByParams, AGGREGATES, type Aggregate } from './components/group-by';
+export { ConcatRows } from './components/concat-rows';
+export { Constant, ConstantParams } from './components/constant';
+export { Log, LogParams } from './components/log';
+export { Delay, DelayParams } from './components/delay';
+export { compileRowExpression, RowExpressionError } from './components/row-expression';
+export type { Row } from './components/row';

@@ -1,0 +1,81 @@
+import type { OperationInit, ResourceHint, RetryPolicy } from '@portflow/core';
+import { dirname, resolve } from 'node:path';
+
+/**
+ * The per-step settings of a workflow step, injected into a component's
+ * constructor by type. Pass it on with `super(init)`: it carries the step's
+ * id (its name), retry policy, timeout and resource hint, so they reach the
+ * engine through the operation.
+ *
+ * @example
+ * ```ts
+ * constructor(params: MyParams, init: StepInit) { super(init); }
+ * ```
+ */
+export class StepInit implements OperationInit {
+  /** The step's name, used as the operation id. */
+  readonly id: string;
+  readonly retry?: RetryPolicy;
+  readonly timeoutMs?: number;
+  readonly resource?: ResourceHint;
+  readonly description?: string;
+
+  constructor(init: OperationInit & { id: string }) {
+    this.id = init.id;
+    if (init.retry !== undefined) this.retry = init.retry;
+    if (init.timeoutMs !== undefined) this.timeoutMs = init.timeoutMs;
+    if (init.resource !== undefined) this.resource = init.resource;
+    if (init.description !== undefined) this.description = init.description;
+  }
+}
+
+/**
+ * How the workflow wires a step, injected by type into components that need
+ * it: components with dynamic ports declare one input port per name in
+ * `inputs`.
+ *
+ * @example
+ * ```ts
+ * constructor(init: StepInit, wiring: StepWiring) {
+ *   super(init);
+ *   for (const name of wiring.inputs) this.addInputPort(name, { type: Array });
+ * }
+ * ```
+ */
+export class StepWiring {
+  constructor(
+    /** Input port names the workflow connects, in the order written. */
+    readonly inputs: readonly string[] = [],
+  ) {}
+}
+
+/**
+ * Where the workflow being compiled lives, injected by type. Components that
+ * read or write files resolve relative paths against its directory, so a
+ * workflow runs the same from any working directory.
+ *
+ * @example
+ * ```ts
+ * constructor(params: ReadCsvParams, init: StepInit, file: WorkflowFile) {
+ *   super(init);
+ *   this.path = file.resolve(params.path);
+ * }
+ * ```
+ */
+export class WorkflowFile {
+  /** Directory relative paths are resolved against. */
+  readonly directory: string;
+
+  constructor(
+    /** The workflow's path, or undefined when it came from a string. */
+    readonly path: string | undefined,
+    directory?: string,
+  ) {
+    this.directory = directory ?? (path === undefined ? process.cwd() : dirname(resolve(path)));
+  }
+
+  /** `relative` resolved against {@link WorkflowFile.directory}; absolute paths are kept. */
+  resolve(relative: string): string {
+    return resolve(this.directory, relative);
+  }
+}
