@@ -24,7 +24,7 @@ describe('renderFrame', () => {
       { ...base, type: 'OperationCompleted', operationId: 'load', attempt: 1, durationMs: 500, outputs: {}, timestamp: 500 },
       { ...base, type: 'OperationStarted', operationId: 'fit', attempt: 1, timestamp: 500 },
     ]);
-    expect(renderFrame(state, 2_000, '⠋', colors)).toBe(['⠋ fit train 1.50s', '███████░░░░░░░░░░░░░ 1/3 done · 1 running · 2.00s'].join('\n'));
+    expect(renderFrame(state, 2_000, '⠋', colors)).toBe(['⠋ fit train 1.50s', '███████░░░░░░░░░░░░░ 1/3 done · 1 running · 1 waiting · 2.00s'].join('\n'));
   });
 
   it('shows a retrying step with its attempt and the wait, and the cancel notice', () => {
@@ -35,9 +35,20 @@ describe('renderFrame', () => {
     state.cancelling = true;
     expect(renderFrame(state, 300, '⠋', colors).split('\n')).toEqual([
       '↻ fit train 300ms retry in 300ms',
-      '░░░░░░░░░░░░░░░░░░░░ 0/3 done · 1 retrying · 300ms',
+      '░░░░░░░░░░░░░░░░░░░░ 0/3 done · 1 retrying · 2 waiting · 300ms',
       'Cancelling: waiting for running steps to stop. Press Ctrl-C again to force.',
     ]);
+  });
+
+  it('keeps the frame within the terminal height', () => {
+    const state = new RunState(
+      Array.from({ length: 30 }, (_, i) => ({ name: `s${i}`, component: 'delay' })),
+      0,
+    );
+    for (let i = 0; i < 30; i++) state.apply({ ...base, type: 'OperationStarted', operationId: `s${i}`, attempt: 1, timestamp: 0 });
+    const lines = renderFrame(state, 10, '⠋', colors, 80, 10).split('\n');
+    expect(lines).toHaveLength(7);
+    expect(lines.at(-2)).toBe('  … and 25 more running');
   });
 
   it('cuts lines to the terminal width', () => {

@@ -36,11 +36,14 @@ export function logLine(entry: LogEntry, colors: Colors): string {
  * The live part of the display: a line per running or retrying step (spinner,
  * elapsed time, attempt) and a summary bar of done/total.
  */
-export function renderFrame(state: RunState, now: number, spinner: string, colors: Colors, width = 80): string {
+export function renderFrame(state: RunState, now: number, spinner: string, colors: Colors, width = 80, height = 24): string {
   const lines: string[] = [];
   const active = [...state.steps.values()].filter((s) => s.status === 'running' || s.status === 'retrying');
-  const nameWidth = Math.min(28, Math.max(0, ...active.map((s) => s.name.length)));
-  for (const step of active) {
+  // Keep the frame on screen: the bar, the cancel notice and a "more" line need room too.
+  const room = Math.max(1, height - 4);
+  const shown = active.length > room ? active.slice(0, room - 1) : active;
+  const nameWidth = Math.min(28, Math.max(0, ...shown.map((s) => s.name.length)));
+  for (const step of shown) {
     const elapsed = step.startedAt === undefined ? '' : formatDuration(now - step.startedAt);
     const attempt = step.attempts > 1 ? colors.yellow(` attempt ${step.attempts}`) : '';
     const fraction = step.fraction !== undefined && step.status === 'running' ? ` ${Math.round(step.fraction * 100)}%` : '';
@@ -48,6 +51,7 @@ export function renderFrame(state: RunState, now: number, spinner: string, color
     const waiting = step.status === 'retrying' && step.retryAt !== undefined ? colors.yellow(` retry in ${formatDuration(Math.max(0, step.retryAt - now))}`) : '';
     lines.push(truncate(`${icon} ${step.name.padEnd(nameWidth)} ${colors.dim(step.component)} ${elapsed}${fraction}${attempt}${waiting}`, width));
   }
+  if (shown.length < active.length) lines.push(colors.dim(`  … and ${active.length - shown.length} more running`));
   const c = state.counts();
   const barWidth = 20;
   const filled = c.total === 0 ? barWidth : Math.round((c.done / c.total) * barWidth);
@@ -57,6 +61,8 @@ export function renderFrame(state: RunState, now: number, spinner: string, color
   if (c.retrying > 0) parts.push(colors.yellow(`${c.retrying} retrying`));
   if (c.failed > 0) parts.push(colors.red(`${c.failed} failed`));
   if (c.skipped > 0) parts.push(`${c.skipped} skipped`);
+  const waiting = c.total - c.done - c.running - c.retrying;
+  if (waiting > 0 && c.done + c.running + c.retrying > 0) parts.push(colors.dim(`${waiting} waiting`));
   parts.push(formatDuration(now - state.startedAt));
   lines.push(`${bar} ${parts.join(' · ')}`);
   if (state.cancelling) lines.push(colors.yellow('Cancelling: waiting for running steps to stop. Press Ctrl-C again to force.'));

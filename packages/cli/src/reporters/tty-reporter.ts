@@ -83,7 +83,7 @@ export class TtyReporter implements Reporter {
   private render(): void {
     if (this.state === undefined) return;
     const frame = this.spinner.frames[this.tick++ % this.spinner.frames.length]!;
-    this.logUpdate(renderFrame(this.state, Date.now(), frame, this.colors, this.out.columns || 80));
+    this.logUpdate(renderFrame(this.state, Date.now(), frame, this.colors, this.out.columns || 80, (this.out as { rows?: number }).rows || 24));
   }
 
   private stop(): void {
