@@ -25,6 +25,7 @@ export type {
   PortDescriptor,
 } from './port';
 export { guard, type TypeGuard, type PortType, type PortConstructor, type ValueOf } from './port-type';
+export { declaredPorts } from './port-reader';
 export { DataChannel } from './data-channel';
 export { GraphDefinition, type GraphOptions } from './graph-definition';
 export type { OrderingDependency } from './graph-analysis';

@@ -1,5 +1,6 @@
 import {
   Collect,
+  declaredPorts,
   DynamicOperation,
   GraphDefinition,
   Input,
@@ -156,5 +157,15 @@ describe('Operation settings', () => {
     const op = new Configured({ timeoutMs: 5, retry: undefined });
     expect(op.settings.timeoutMs).toBe(5);
     expect(op.settings.retry).toEqual({ maxAttempts: 3 });
+  });
+});
+
+describe('declaredPorts', () => {
+  it('reads a class’s decorated ports without constructing it', () => {
+    expect(declaredPorts(Add).map((p) => `${p.direction} ${p.name}: ${p.typeName}`)).toEqual([
+      'input a: number',
+      'input b: number',
+      'output sum: number',
+    ]);
   });
 });

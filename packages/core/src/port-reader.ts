@@ -3,6 +3,7 @@ import { OPERATION_OPTIONS_METADATA, PORTS_METADATA } from './metadata';
 import type { PortRecord } from './decorators/port-metadata';
 import { createPort, type CompiledPort } from './port-descriptor';
 import type { OperationSettings } from './operation-settings';
+import type { PortDescriptor } from './port';
 
 const classPorts = new WeakMap<Function, ReadonlyMap<string, CompiledPort>>(); // eslint-disable-line @typescript-eslint/ban-types
 
@@ -26,4 +27,18 @@ export function readClassPorts(ctor: Function): ReadonlyMap<string, CompiledPort
 /** Settings from `@OperationOptions` on the class or its ancestors. @internal */
 export function readOperationDefaults(ctor: Function): OperationSettings | undefined { // eslint-disable-line @typescript-eslint/ban-types
   return Reflect.getMetadata(OPERATION_OPTIONS_METADATA, ctor) as OperationSettings | undefined;
+}
+
+/**
+ * The ports an operation class declares with decorators, read without
+ * constructing it (ports added by `addInputPort` in a constructor are not
+ * included). For tooling: registries, documentation, editors.
+ *
+ * @example
+ * ```ts
+ * declaredPorts(Add).map((p) => `${p.direction} ${p.name}: ${p.typeName}`); // ['input a: number', ...]
+ * ```
+ */
+export function declaredPorts(operationClass: abstract new (...args: never[]) => object): readonly PortDescriptor[] {
+  return [...readClassPorts(operationClass).values()];
 }

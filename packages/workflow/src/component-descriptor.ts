@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { DynamicOperation, Operation, type PortDescriptor } from '@portflow/core';
+import { DynamicOperation, Operation, declaredPorts, type PortDescriptor } from '@portflow/core';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
 import { readComponentMetadata, type ParamsClass } from './decorators/component';
 import { ComponentRegistrationError } from './errors';
@@ -75,15 +75,6 @@ export function describeComponent(cls: ComponentClass): ComponentDescriptor {
     primaryInput: primaryInput ?? ports.find((p) => p.direction === 'input')?.name,
     primaryOutput: primaryOutput ?? ports.find((p) => p.direction === 'output')?.name,
   });
-}
-
-/**
- * The ports a class declares with decorators, read without running its
- * constructor: `Operation#ports` only looks at the class's port metadata and
- * at ports added in a constructor, of which a bare prototype object has none.
- */
-function declaredPorts(cls: ComponentClass): readonly PortDescriptor[] {
-  return (Object.create(cls.prototype) as Operation).ports;
 }
 
 function describeParams(paramsClass: ParamsClass | undefined): ParamDescriptor[] {
