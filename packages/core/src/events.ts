@@ -75,17 +75,30 @@ export interface OperationFailed extends OperationEventBase {
   readonly willRetry: boolean;
 }
 
-/** An operation will not run: an upstream operation failed, or the run stopped. */
+/**
+ * An operation will not run: an upstream operation failed (`continue`
+ * policy), or another operation failed and the run stopped (`failFast`).
+ */
 export interface OperationSkipped extends OperationEventBase {
   readonly type: 'OperationSkipped';
-  /** Why, e.g. `upstream 'load' failed`. */
+  /** Why, e.g. `upstream operation 'load' failed`. */
   readonly reason: string;
+  /** The failed upstream operation that caused the skip (`continue` policy). */
+  readonly upstreamOperationId?: string;
 }
 
-/** An operation was cancelled while running, waiting to retry, or before it started. */
+/**
+ * An operation was cancelled: while an attempt was running (`interrupted`),
+ * while waiting to retry, or before it started. Running operations are
+ * cancelled when their attempt returns after `context.signal` aborted.
+ */
 export interface OperationCancelled extends OperationEventBase {
   readonly type: 'OperationCancelled';
   readonly reason: string;
+  /** The running attempt when `interrupted`; otherwise attempts made so far (0: it never started). */
+  readonly attempt: number;
+  /** True when this event ends a running attempt (the one `OperationStarted` announced). */
+  readonly interrupted: boolean;
 }
 
 /** The run finished; always the run's last event. */
@@ -94,6 +107,8 @@ export interface RunCompleted extends EventBase {
   readonly status: RunStatus;
   readonly durationMs: number;
   readonly counts: RunCounts;
+  /** Why the run stopped early: the cancellation reason, or which operation failed under `failFast`. */
+  readonly reason?: string;
 }
 
 /** Every event the engine emits, discriminated on `type`. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { filter, map, Observable, Subject } from 'rxjs';
+import { filter, map, type Observable, Subject } from 'rxjs';
 import { InvalidOptionsError } from './errors';
 import type { EngineEvent } from './events';
 import type { ExecutionResult } from './execution-result';
-import type { GraphDefinition } from './graph-definition';
+import { GraphDefinition } from './graph-definition';
 import { silentLogger, type Logger } from './logger';
 import type { OperationExecutor } from './operation-executor';
 import { RESOURCE_HINTS, type ResourceHint } from './operation-settings';
@@ -12,15 +12,16 @@ import { NO_RETRY, retryPolicyProblems, type RetryPolicy } from './retry-policy'
 import type { RunHandle } from './run-handle';
 import { RunExecution, type FailurePolicy } from './run-execution';
 import { planFor } from './run-plan';
+import { SlotPool } from './slot-pool';
 import type { CancellationToken } from './cancellation-token';
 
 /** Options of an {@link ExecutionEngine}; every field has a default. */
 export interface EngineOptions {
-  /** Most operations running at once in one run (default: unlimited). */
+  /** Most operations running at once, all runs of this engine together (default: unlimited). */
   maxParallel?: number;
-  /** Most `cpu_bound` / `memory_bound` operations running at once (default: available parallelism). */
+  /** Most `cpu_bound` / `memory_bound` operations running at once, all runs together (default: available parallelism). */
   cpuThreads?: number;
-  /** Most `io_bound` / `network_bound` operations running at once (default: unlimited). */
+  /** Most `io_bound` / `network_bound` operations running at once, all runs together (default: unlimited). */
   ioConcurrency?: number;
   /** Retry policy of operations that set none (default: no retry). */
   retry?: RetryPolicy;
@@ -48,13 +49,14 @@ export interface RunOptions {
   cancellationToken?: CancellationToken;
   /** Overrides the engine's failure policy for this run. */
   failurePolicy?: FailurePolicy;
-  /** Overrides the engine's `maxParallel` for this run. */
+  /** Most operations of this run running at once, within the engine's `maxParallel` (default: the engine's). */
   maxParallel?: number;
 }
 
 /**
  * Runs graphs. Ready operations start in topological order as soon as a slot
- * is free; failures are retried per policy; every step is an event.
+ * is free (slots are shared by every run of the engine); failures are retried
+ * per policy; every step is an event.
  *
  * @example
  * ```ts
@@ -68,6 +70,7 @@ export class ExecutionEngine {
   private readonly engineEvents = new Subject<EngineEvent>();
   private readonly active = new Set<RunExecution>();
   private readonly options: Required<Omit<EngineOptions, 'timeoutMs'>> & Pick<EngineOptions, 'timeoutMs'>;
+  private readonly pool: SlotPool;
   private closed = false;
 
   constructor(options: EngineOptions = {}) {
@@ -84,6 +87,7 @@ export class ExecutionEngine {
       executors: { ...options.executors },
       random: options.random ?? Math.random,
     };
+    this.pool = new SlotPool(this.options);
   }
 
   /** Events of every run of this engine; completes on `close()`. */
@@ -103,6 +107,9 @@ export class ExecutionEngine {
    */
   start(graph: GraphDefinition, options: RunOptions = {}): RunHandle {
     if (this.closed) throw new InvalidOptionsError('engine state', ['the engine is closed; create a new ExecutionEngine']);
+    if (!(graph instanceof GraphDefinition)) {
+      throw new InvalidOptionsError('run arguments', [`the graph must be a GraphDefinition (got ${describe(graph)})`]);
+    }
     const problems = runOptionProblems(options);
     if (problems.length > 0) throw new InvalidOptionsError('run options', problems);
     const plan = planFor(graph);
@@ -111,8 +118,7 @@ export class ExecutionEngine {
       runId: options.runId ?? randomUUID(),
       variables: Object.freeze({ ...options.variables }),
       maxParallel: options.maxParallel ?? o.maxParallel,
-      cpuLimit: o.cpuThreads,
-      ioLimit: o.ioConcurrency,
+      pool: this.pool,
       failurePolicy: options.failurePolicy ?? o.failurePolicy,
       retry: o.retry,
       timeoutMs: o.timeoutMs,
@@ -121,24 +127,23 @@ export class ExecutionEngine {
       executors: o.executors,
       engineEvents: this.engineEvents,
     });
+    // Nothing below throws: every input was checked above.
     this.active.add(execution);
     const detach = linkCancellation(execution, options);
     void execution.result.then(() => {
       detach();
       this.active.delete(execution);
     });
-    queueMicrotask(() => execution.begin());
-    const events$ = execution.events.asObservable();
+    // Begin on the next microtask, so the caller can subscribe first. A
+    // promise job rather than queueMicrotask: jest's fake timers leave it alone.
+    void Promise.resolve().then(() => execution.begin());
+    const events$ = execution.events$;
     return {
       runId: execution.runId,
       events$,
-      progress$: events$.pipe(
-        filter((e) => e.type !== 'OperationStarted' && e.type !== 'OperationProgress' && e.type !== 'OperationRetrying'),
-        filter((e) => e.type !== 'OperationFailed' || !e.willRetry),
-        map(() => execution.progress()),
-      ),
+      progress$: events$.pipe(filter(isProgressStep), map(() => execution.progress())),
       result: execution.result,
-      cancel: (reason = 'cancelled by caller') => execution.cancel(reason),
+      cancel: (reason = 'cancelled by caller') => execution.cancel(String(reason)),
     };
   }
 
@@ -174,6 +179,21 @@ export class ExecutionEngine {
   }
 }
 
+/** Events after which done/total changes (or, for RunStarted, is first known). */
+function isProgressStep(event: EngineEvent): boolean {
+  switch (event.type) {
+    case 'RunStarted':
+    case 'OperationCompleted':
+    case 'OperationSkipped':
+    case 'OperationCancelled':
+      return true;
+    case 'OperationFailed':
+      return !event.willRetry;
+    default:
+      return false;
+  }
+}
+
 function linkCancellation(execution: RunExecution, options: RunOptions): () => void {
   const signals = [options.signal, options.cancellationToken?.signal].filter((s): s is AbortSignal => s !== undefined);
   const listeners: (() => void)[] = [];
@@ -190,38 +210,75 @@ function linkCancellation(execution: RunExecution, options: RunOptions): () => v
   return () => listeners.forEach((remove) => remove());
 }
 
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value !== 'object') return typeof value;
+  return (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+}
+
 function isLimit(value: unknown): boolean {
   return value === Infinity || (typeof value === 'number' && Number.isInteger(value) && value >= 1);
 }
 
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return typeof value === 'object' && value !== null && typeof (value as AbortSignal).aborted === 'boolean' && typeof (value as AbortSignal).addEventListener === 'function';
+}
+
+function failurePolicyProblem(value: unknown): string[] {
+  return value === undefined || value === 'failFast' || value === 'continue' ? [] : [`failurePolicy must be 'failFast' or 'continue' (got ${String(value)})`];
+}
+
 function engineOptionProblems(options: EngineOptions): string[] {
+  if (!isPlainObject(options)) return [`options must be an object (got ${describe(options)})`];
   const problems: string[] = [];
   for (const key of ['maxParallel', 'cpuThreads', 'ioConcurrency'] as const) {
     if (options[key] !== undefined && !isLimit(options[key])) problems.push(`${key} must be a whole number >= 1 or Infinity (got ${String(options[key])})`);
   }
   if (options.retry !== undefined) problems.push(...retryPolicyProblems(options.retry).map((p) => `retry.${p}`));
-  if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
+  if (options.timeoutMs !== undefined && !(typeof options.timeoutMs === 'number' && Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
     problems.push(`timeoutMs must be a number > 0 (got ${String(options.timeoutMs)})`);
   }
-  if (options.failurePolicy !== undefined && options.failurePolicy !== 'failFast' && options.failurePolicy !== 'continue') {
-    problems.push(`failurePolicy must be 'failFast' or 'continue' (got ${String(options.failurePolicy)})`);
+  problems.push(...failurePolicyProblem(options.failurePolicy));
+  if (options.logger !== undefined) {
+    const logger = options.logger as unknown as Record<string, unknown> | null;
+    const missing = ['debug', 'info', 'warn', 'error', 'child'].filter((m) => typeof logger?.[m] !== 'function');
+    if (missing.length > 0) problems.push(`logger must have the methods debug, info, warn, error and child (missing ${missing.join(', ')})`);
   }
-  for (const key of Object.keys(options.executors ?? {})) {
-    if (!RESOURCE_HINTS.includes(key as ResourceHint)) problems.push(`executors.${key} is not a resource hint; use one of ${RESOURCE_HINTS.join(', ')}`);
+  if (options.random !== undefined && typeof options.random !== 'function') problems.push('random must be a function returning a number in [0, 1)');
+  if (options.executors !== undefined) {
+    if (!isPlainObject(options.executors)) problems.push('executors must be an object keyed by resource hint');
+    else {
+      for (const [key, executor] of Object.entries(options.executors)) {
+        if (!RESOURCE_HINTS.includes(key as ResourceHint)) problems.push(`executors.${key} is not a resource hint; use one of ${RESOURCE_HINTS.join(', ')}`);
+        else if (typeof (executor as { execute?: unknown } | undefined)?.execute !== 'function') problems.push(`executors.${key} must have an execute(operation, inputs, context) method`);
+      }
+    }
   }
   return problems;
 }
 
 function runOptionProblems(options: RunOptions): string[] {
+  if (!isPlainObject(options)) return [`options must be an object (got ${describe(options)})`];
   const problems: string[] = [];
   if (options.maxParallel !== undefined && !isLimit(options.maxParallel)) {
     problems.push(`maxParallel must be a whole number >= 1 or Infinity (got ${String(options.maxParallel)})`);
   }
-  if (options.failurePolicy !== undefined && options.failurePolicy !== 'failFast' && options.failurePolicy !== 'continue') {
-    problems.push(`failurePolicy must be 'failFast' or 'continue' (got ${String(options.failurePolicy)})`);
-  }
+  problems.push(...failurePolicyProblem(options.failurePolicy));
   if (options.runId !== undefined && (typeof options.runId !== 'string' || options.runId.length === 0)) {
     problems.push('runId must be a non-empty string');
+  }
+  if (options.variables !== undefined && !isPlainObject(options.variables)) {
+    problems.push(`variables must be an object (got ${describe(options.variables)})`);
+  }
+  if (options.signal !== undefined && !isAbortSignal(options.signal)) {
+    problems.push(`signal must be an AbortSignal (got ${describe(options.signal)})`);
+  }
+  if (options.cancellationToken !== undefined && !isAbortSignal((options.cancellationToken as { signal?: unknown } | null)?.signal)) {
+    problems.push(`cancellationToken must be a CancellationToken (got ${describe(options.cancellationToken)})`);
   }
   return problems;
 }

@@ -23,6 +23,8 @@ export interface OperationRecord {
   readonly durationMs: number | null;
   /** Why it was skipped or cancelled. */
   readonly reason?: string;
+  /** The failed upstream operation that caused a skip (`continue` policy). */
+  readonly upstreamOperationId?: string;
   /** Its last error, when it failed. */
   readonly error?: ErrorSummary;
 }
@@ -40,6 +42,7 @@ export interface ResultState {
   readonly runId: string;
   readonly graphName: string;
   readonly status: RunStatus;
+  readonly reason: string | undefined;
   readonly startedAt: number;
   readonly finishedAt: number;
   readonly counts: RunCounts;
@@ -73,6 +76,10 @@ export class ExecutionResult {
   }
   get status(): RunStatus {
     return this.state.status;
+  }
+  /** Why the run stopped early (cancellation reason, or the failed operation under `failFast`); undefined otherwise. */
+  get reason(): string | undefined {
+    return this.state.reason;
   }
   /** Epoch ms when the run started. */
   get startedAt(): number {
@@ -121,11 +128,17 @@ export class ExecutionResult {
     return value === undefined || value === null ? undefined : value[port];
   }
 
-  /** A summary of what went wrong (one line per failed operation), or undefined when nothing did. */
+  /**
+   * What went wrong, for logs and messages: one line per failed operation
+   * (`id (attempt n): Name: message`), after a `Run cancelled: reason` line
+   * when the run was cancelled. Undefined when the run succeeded.
+   */
   getErrorMessage(): string | undefined {
-    if (this.state.status === 'succeeded') return undefined;
-    if (this.state.errors.length === 0) return `Run ${this.state.status}`;
-    return this.state.errors.map((e) => `${e.operationId} (attempt ${e.attempt}): ${e.name}: ${e.message}`).join('\n');
+    const { status, reason, errors } = this.state;
+    if (status === 'succeeded') return undefined;
+    const lines = errors.map((e) => `${e.operationId} (attempt ${e.attempt}): ${e.name}: ${e.message}`);
+    if (status === 'cancelled' || lines.length === 0) lines.unshift(`Run ${status}${reason === undefined ? '' : `: ${reason}`}`);
+    return lines.join('\n');
   }
 
   /** Plain data: everything but outputs and original error objects. */
@@ -134,6 +147,7 @@ export class ExecutionResult {
       runId: this.runId,
       graphName: this.graphName,
       status: this.status,
+      ...(this.reason === undefined ? {} : { reason: this.reason }),
       startedAt: this.startedAt,
       finishedAt: this.finishedAt,
       durationMs: this.durationMs,
@@ -144,7 +158,10 @@ export class ExecutionResult {
   }
 
   private indexOf(operation: Operation | string): number {
-    const id = typeof operation === 'string' ? operation : operation.hasId ? operation.id : '';
+    if (typeof operation !== 'string' && !operation.hasId) {
+      throw new UnknownOperationError(`Run ${this.runId} of graph '${this.graphName}' has no operation ${String(operation)}: it has no id, so it was never added to a graph`);
+    }
+    const id = typeof operation === 'string' ? operation : operation.id;
     const index = this.state.indexById.get(id);
     if (index === undefined) {
       throw new UnknownOperationError(`Run ${this.runId} of graph '${this.graphName}' has no operation '${id}'`);

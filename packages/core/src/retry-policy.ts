@@ -3,8 +3,9 @@
  * `retryOn`), so it can come from YAML or JSON.
  *
  * Delays come from `delaysMs` when given (the last entry repeats), otherwise
- * from exponential backoff: `initialDelayMs * multiplier^(n-1)`, capped at
- * `maxDelayMs`, spread by `jitter`.
+ * from exponential backoff: `initialDelayMs * multiplier^(n-1)`, spread by
+ * `jitter`, capped at `maxDelayMs`. A timeout counts as a failure like any
+ * other, so it is retried unless `retryOn` says otherwise.
  *
  * @example
  * ```ts
@@ -22,9 +23,13 @@ export interface RetryPolicy {
   initialDelayMs?: number;
   /** Backoff growth factor (default 2). */
   multiplier?: number;
-  /** Upper bound of a backoff delay (default 30 s). */
+  /** Upper bound of a backoff delay, jitter included (default 30 s); not applied to `delaysMs`. */
   maxDelayMs?: number;
-  /** Random spread as a fraction of the delay, 0..1 (default 0): delay * (1 ± jitter). */
+  /**
+   * Random spread as a fraction of the delay, 0..1 (default 0): each delay
+   * becomes delay * (1 + jitter * (2r - 1)) for r from the engine's `random`.
+   * Applies to `delaysMs` and to backoff.
+   */
   jitter?: number;
   /**
    * Whether an error is worth another attempt (default: every error,
@@ -41,13 +46,14 @@ export const NO_RETRY: Readonly<RetryPolicy> = Object.freeze({ maxAttempts: 1 })
  * @internal
  */
 export function retryPolicyProblems(policy: RetryPolicy): string[] {
+  if (typeof policy !== 'object' || policy === null) return [`the retry policy must be an object like { maxAttempts: 3 } (got ${String(policy)})`];
   const problems: string[] = [];
   const { maxAttempts, delaysMs, initialDelayMs, multiplier, maxDelayMs, jitter } = policy;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     problems.push(`maxAttempts must be a whole number >= 1 (got ${String(maxAttempts)})`);
   }
-  if (delaysMs !== undefined && (!Array.isArray(delaysMs) || delaysMs.some((d) => !(Number.isFinite(d) && d >= 0)))) {
-    problems.push(`delaysMs must be a list of numbers >= 0 (got ${JSON.stringify(delaysMs)})`);
+  if (delaysMs !== undefined && (!Array.isArray(delaysMs) || delaysMs.length === 0 || delaysMs.some((d) => !(Number.isFinite(d) && d >= 0)))) {
+    problems.push(`delaysMs must be a non-empty list of numbers >= 0; leave it out for exponential backoff (got ${JSON.stringify(delaysMs)})`);
   }
   for (const [key, value] of [
     ['initialDelayMs', initialDelayMs],
@@ -78,16 +84,17 @@ export function retryPolicyProblems(policy: RetryPolicy): string[] {
  * ```
  */
 export function retryDelay(policy: RetryPolicy, failedAttempt: number, random: () => number = Math.random): number {
-  let delay: number;
+  const jitter = policy.jitter ?? 0;
+  const spread = (delay: number): number => (jitter > 0 ? delay * (1 + jitter * (2 * random() - 1)) : delay);
   const explicit = policy.delaysMs;
+  let delay: number;
   if (explicit !== undefined && explicit.length > 0) {
-    delay = explicit[Math.min(failedAttempt, explicit.length) - 1]!;
+    delay = spread(explicit[Math.min(failedAttempt, explicit.length) - 1]!);
   } else {
     const initial = policy.initialDelayMs ?? 100;
     const multiplier = policy.multiplier ?? 2;
-    delay = Math.min(initial * multiplier ** (failedAttempt - 1), policy.maxDelayMs ?? 30_000);
+    const maxDelay = policy.maxDelayMs ?? 30_000;
+    delay = Math.min(spread(Math.min(initial * multiplier ** (failedAttempt - 1), maxDelay)), maxDelay);
   }
-  const jitter = policy.jitter ?? 0;
-  if (jitter > 0) delay = delay * (1 + jitter * (2 * random() - 1));
   return Math.max(0, Math.round(delay));
 }

@@ -1,15 +1,18 @@
-import { Subject } from 'rxjs';
+import type { Subject } from 'rxjs';
 import { MissingOutputError, OperationTimeoutError, PortTypeError, RunCancelledError } from './errors';
 import { describeValue } from './port-type';
 import { summarizeError, type EngineEvent, type RunCounts, type RunProgress } from './events';
-import type { ExecutionContext } from './execution-context';
 import { ExecutionResult, type OperationErrorRecord, type OperationRecord, type OperationStatus, type RunStatus } from './execution-result';
 import type { Logger } from './logger';
 import type { OperationExecutor } from './operation-executor';
 import type { ResourceHint } from './operation-settings';
+import type { CompiledPort } from './port-descriptor';
 import { ReadyQueue } from './ready-queue';
 import { retryDelay, type RetryPolicy } from './retry-policy';
-import type { RunPlan } from './run-plan';
+import { RunContext, type AttemptHost } from './run-context';
+import { RunEventStream } from './run-event-stream';
+import type { InputSource, RunPlan } from './run-plan';
+import { BLOCKED, IDLE, LAUNCHED, type LaunchOutcome, type SlotPool, type SlotUser } from './slot-pool';
 
 /** What to do when an operation fails for good. */
 export type FailurePolicy = 'failFast' | 'continue';
@@ -18,9 +21,9 @@ export type FailurePolicy = 'failFast' | 'continue';
 export interface RunConfig {
   readonly runId: string;
   readonly variables: Readonly<Record<string, unknown>>;
+  /** This run's own cap; the engine-wide caps live in `pool`. */
   readonly maxParallel: number;
-  readonly cpuLimit: number;
-  readonly ioLimit: number;
+  readonly pool: SlotPool;
   readonly failurePolicy: FailurePolicy;
   readonly retry: RetryPolicy;
   readonly timeoutMs: number | undefined;
@@ -41,25 +44,32 @@ const SKIPPED = 6;
 const CANCELLED = 7;
 const STATUS_NAMES: readonly OperationStatus[] = ['pending', 'pending', 'running', 'pending', 'succeeded', 'failed', 'skipped', 'cancelled'];
 
-/** How many operations start in one go before the scheduler yields to the event loop. */
-const LAUNCHES_PER_TURN = 2048;
+/** Node's timers hold 32-bit delays; longer ones would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const EMPTY_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
- * One run of a plan: the scheduler. Plain arrays, counters and two ready
- * heaps; RxJS only at the edge, and only when someone listens.
+ * One run of a plan: per-operation state in typed arrays, two ready heaps
+ * (CPU-bound and I/O-bound) ordered by topological index, counters. The
+ * engine's {@link SlotPool} decides when it may start an operation. RxJS
+ * only at the edge, and only when someone listens.
  * @internal
  */
-export class RunExecution {
+export class RunExecution implements SlotUser, AttemptHost {
   readonly runId: string;
-  readonly events = new Subject<EngineEvent>();
+  readonly ids: readonly string[];
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly logger: Logger;
   readonly result: Promise<ExecutionResult>;
+  inSlotQueue = false;
 
+  private readonly stream: RunEventStream;
+  private readonly pool: SlotPool;
   private resolveResult!: (result: ExecutionResult) => void;
   private readonly n: number;
   private readonly status: Uint8Array;
-  private readonly attempts: Uint16Array;
+  private readonly attempts: Uint32Array;
   private readonly remaining: Int32Array;
   private readonly startedAt: Float64Array;
   private readonly finishedAt: Float64Array;
@@ -67,6 +77,7 @@ export class RunExecution {
   private readonly contexts: (RunContext | undefined)[];
   private readonly timers: (ReturnType<typeof setTimeout> | undefined)[];
   private readonly reasons = new Map<number, string>();
+  private readonly upstream = new Map<number, string>();
   private readonly lastErrors = new Map<number, { error: unknown; attempt: number }>();
   private readonly cpuReady: ReadyQueue;
   private readonly ioReady: ReadyQueue;
@@ -74,16 +85,11 @@ export class RunExecution {
   private readonly executors: (OperationExecutor | undefined)[];
 
   private running = 0;
-  private runningCpu = 0;
-  private runningIo = 0;
   private backoffs = 0;
   private succeeded = 0;
   private failed = 0;
   private skipped = 0;
   private cancelled = 0;
-  private seq = 0;
-  private pumping = false;
-  private yielded: ReturnType<typeof setImmediate> | undefined;
   private stopping: 'failed' | 'cancelled' | undefined;
   private stopReason = '';
   private finished = false;
@@ -95,9 +101,14 @@ export class RunExecution {
     readonly config: RunConfig,
   ) {
     this.runId = config.runId;
+    this.ids = plan.ids;
+    this.variables = config.variables;
+    this.logger = config.logger;
+    this.pool = config.pool;
+    this.stream = new RunEventStream(config.engineEvents);
     const n = (this.n = plan.operations.length);
     this.status = new Uint8Array(n);
-    this.attempts = new Uint16Array(n);
+    this.attempts = new Uint32Array(n);
     this.remaining = plan.inDegree.slice();
     this.startedAt = new Float64Array(n).fill(NaN);
     this.finishedAt = new Float64Array(n).fill(NaN);
@@ -120,20 +131,26 @@ export class RunExecution {
     this.result = new Promise((resolve) => (this.resolveResult = resolve));
   }
 
+  /** The run's events; completes after `RunCompleted`. */
+  get events$() {
+    return this.stream.events$;
+  }
+
   /** Starts scheduling. */
   begin(): void {
     if (this.began) return;
     this.began = true;
     this.runStartedAt = Date.now();
-    if (this.observed()) {
-      this.emit({ type: 'RunStarted', runId: this.runId, seq: 0, timestamp: 0, graphName: this.plan.graphName, operationCount: this.n });
+    if (this.stream.observed) {
+      this.stream.emit({ type: 'RunStarted', runId: this.runId, seq: 0, timestamp: 0, graphName: this.plan.graphName, operationCount: this.n });
     }
     if (this.stopping !== undefined) {
       this.applyStop();
       return;
     }
     for (let i = 0; i < this.n; i++) if (this.remaining[i] === 0) this.enqueue(i);
-    this.pump();
+    this.pool.dispatch();
+    this.finishIfDone();
   }
 
   /** Stops the run: running operations see their signal abort, nothing new starts. */
@@ -148,93 +165,97 @@ export class RunExecution {
     return { runId: this.runId, ...counts, done: counts.succeeded + counts.failed + counts.skipped + counts.cancelled, running: this.running };
   }
 
-  /** @internal used by RunContext */
-  isCurrent(index: number, attempt: number): boolean {
-    return this.status[index] === RUNNING && this.attempts[index] === attempt;
-  }
-
-  /** @internal used by RunContext */
+  /** Used by RunContext.reportProgress. */
   emitProgress(index: number, attempt: number, fraction: number, message: string | undefined): void {
-    if (!this.isCurrent(index, attempt) || !this.observed()) return;
+    if (!this.isCurrent(index, attempt) || !this.stream.observed) return;
     const clamped = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
-    this.emit({
+    this.stream.emit({
       type: 'OperationProgress',
       runId: this.runId,
       seq: 0,
       timestamp: 0,
-      operationId: this.plan.ids[index]!,
+      operationId: this.ids[index]!,
       attempt,
       fraction: clamped,
-      message,
+      message: message === undefined ? undefined : String(message),
     });
   }
 
   // ---- scheduling -------------------------------------------------------
 
+  private isCurrent(index: number, attempt: number): boolean {
+    return this.status[index] === RUNNING && this.attempts[index] === attempt;
+  }
+
   private enqueue(i: number): void {
     this.status[i] = QUEUED;
     if (this.isCpu[i] === 1) this.cpuReady.push(i);
     else this.ioReady.push(i);
+    this.pool.join(this);
   }
 
-  /** Starts ready operations while slots are free. Never re-entered. */
-  private pump(): void {
-    if (this.pumping || this.finished) return;
-    this.pumping = true;
-    let budget = LAUNCHES_PER_TURN;
-    const { maxParallel, cpuLimit, ioLimit } = this.config;
-    while (this.stopping === undefined && this.running < maxParallel) {
-      const cpuTop = this.runningCpu < cpuLimit ? this.cpuReady.peek() : -1;
-      const ioTop = this.runningIo < ioLimit ? this.ioReady.peek() : -1;
-      let i: number;
-      if (cpuTop >= 0 && (ioTop < 0 || cpuTop < ioTop)) i = this.cpuReady.pop();
-      else if (ioTop >= 0) i = this.ioReady.pop();
-      else break;
-      this.launch(i);
-      if (--budget === 0) {
-        // Let timers, I/O and cancellation in before starting more.
-        this.yielded ??= setImmediate(() => {
-          this.yielded = undefined;
-          this.pump();
-        });
-        break;
-      }
-    }
-    this.pumping = false;
-    this.finishIfDone();
+  /** Called by the pool: starts the ready operation earliest in topological order that fits. */
+  launchNext(pool: SlotPool): LaunchOutcome {
+    if (this.stopping !== undefined || this.running >= this.config.maxParallel) return IDLE;
+    const cpuTop = pool.cpuRoom() ? this.cpuReady.peek() : -1;
+    const ioTop = pool.ioRoom() ? this.ioReady.peek() : -1;
+    let i: number;
+    if (cpuTop >= 0 && (ioTop < 0 || cpuTop < ioTop)) i = this.cpuReady.pop();
+    else if (ioTop >= 0) i = this.ioReady.pop();
+    else return this.cpuReady.size + this.ioReady.size > 0 ? BLOCKED : IDLE;
+    this.launch(i);
+    if (this.stopping === undefined && this.cpuReady.size + this.ioReady.size > 0) pool.join(this);
+    return LAUNCHED;
   }
 
   private launch(i: number): void {
+    const cpu = this.isCpu[i] === 1;
+    this.pool.acquire(cpu);
     this.status[i] = RUNNING;
     this.running++;
-    if (this.isCpu[i] === 1) this.runningCpu++;
-    else this.runningIo++;
     const attempt = ++this.attempts[i]!;
     if (attempt === 1) this.startedAt[i] = Date.now();
     const context = new RunContext(this, i, attempt);
     this.contexts[i] = context;
-    if (this.observed()) {
-      this.emit({ type: 'OperationStarted', runId: this.runId, seq: 0, timestamp: 0, operationId: this.plan.ids[i]!, attempt });
+    if (this.stream.observed) {
+      this.stream.emit({ type: 'OperationStarted', runId: this.runId, seq: 0, timestamp: 0, operationId: this.ids[i]!, attempt });
+      if (this.stopping !== undefined) {
+        // A subscriber stopped the run on that event: end the attempt unrun.
+        this.onFailure(i, attempt, new RunCancelledError(this.stopReason), false);
+        return;
+      }
     }
     const op = this.plan.operations[i]!;
     const timeoutMs = op.settings.timeoutMs ?? this.config.timeoutMs;
-    if (timeoutMs !== undefined) {
+    if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
       this.timers[i] = setTimeout(() => this.onTimeout(i, attempt, timeoutMs), timeoutMs);
+    }
+    let inputs: Readonly<Record<string, unknown>>;
+    try {
+      inputs = this.gatherInputs(i);
+    } catch (error) {
+      // The inputs are the same on every attempt: a retry cannot help.
+      this.onFailure(i, attempt, error, false);
+      return;
     }
     let returned: unknown;
     try {
-      const inputs = this.gatherInputs(i);
       const executor = this.executors[i];
       returned = executor === undefined ? op.execute(inputs, context) : executor.execute(op, inputs, context);
     } catch (error) {
-      this.onFailure(i, attempt, error);
+      this.onFailure(i, attempt, error, true);
       return;
     }
     if (returned !== null && typeof returned === 'object' && typeof (returned as PromiseLike<unknown>).then === 'function') {
-      (returned as PromiseLike<unknown>).then(
-        (value) => this.onSuccess(i, attempt, value),
-        (error: unknown) => this.onFailure(i, attempt, error),
-      );
+      try {
+        (returned as PromiseLike<unknown>).then(
+          (value) => this.onSuccess(i, attempt, value),
+          (error: unknown) => this.onFailure(i, attempt, error, true),
+        );
+      } catch (error) {
+        // A thenable whose `then` throws.
+        this.onFailure(i, attempt, error, true);
+      }
     } else {
       this.onSuccess(i, attempt, returned);
     }
@@ -248,30 +269,23 @@ export class RunExecution {
       const { port, sources } = bindings[b]!;
       if (sources.length === 0) {
         inputs[port.name] = port.collect ? [] : port.default;
-        continue;
+      } else if (!port.collect) {
+        inputs[port.name] = this.deliver(i, port, sources[0]!);
+      } else {
+        const values = new Array(sources.length);
+        for (let s = 0; s < sources.length; s++) values[s] = this.deliver(i, port, sources[s]!);
+        inputs[port.name] = values;
       }
-      if (!port.collect) {
-        inputs[port.name] = this.deliver(i, port.name, port.check.test, port.typeName, sources[0]!);
-        continue;
-      }
-      const values = new Array(sources.length);
-      for (let s = 0; s < sources.length; s++) values[s] = this.deliver(i, port.name, port.check.test, port.typeName, sources[s]!);
-      inputs[port.name] = values;
     }
     return inputs;
   }
 
-  private deliver(
-    i: number,
-    portName: string,
-    test: ((value: unknown) => boolean) | null,
-    typeName: string,
-    source: { index: number; port: string; check: boolean; channel: { observed: boolean; deliver(v: unknown): void } },
-  ): unknown {
+  private deliver(i: number, port: CompiledPort, source: InputSource): unknown {
     const produced = this.outputs[source.index] as Record<string, unknown> | undefined;
     const value = produced === undefined ? undefined : produced[source.port];
+    const test = port.check.test;
     if (source.check && test !== null && !test(value)) {
-      throw new PortTypeError({ operationId: this.plan.ids[i]!, port: portName, direction: 'input', expected: typeName, actual: describeValue(value) });
+      throw new PortTypeError({ operationId: this.ids[i]!, port: port.name, direction: 'input', expected: port.typeName, actual: describeValue(value) });
     }
     if (source.channel.observed) source.channel.deliver(value);
     return value;
@@ -283,7 +297,7 @@ export class RunExecution {
     if (ports !== null && ports !== undefined) {
       const problem = this.checkOutputs(i, ports, value);
       if (problem !== undefined) {
-        this.onFailure(i, attempt, problem);
+        this.onFailure(i, attempt, problem, true);
         return;
       }
       this.outputs[i] = value;
@@ -292,18 +306,19 @@ export class RunExecution {
     this.status[i] = SUCCEEDED;
     this.finishedAt[i] = Date.now();
     this.succeeded++;
-    if (this.observed()) this.emitCompleted(i, attempt, ports ? (value as Record<string, unknown>) : undefined);
+    if (this.stream.observed) this.emitCompleted(i, attempt, ports ? (value as Record<string, unknown>) : undefined);
     const { offsets, targets } = this.plan.successors;
     const remaining = this.remaining;
     for (let k = offsets[i]!, end = offsets[i + 1]!; k < end; k++) {
       const w = targets[k]!;
       if (--remaining[w] === 0 && this.status[w] === PENDING) this.enqueue(w);
     }
-    this.pump();
+    this.pool.dispatch();
+    this.finishIfDone();
   }
 
-  private checkOutputs(i: number, ports: readonly { name: string; check: { test: ((v: unknown) => boolean) | null; name: string } }[], value: unknown): Error | undefined {
-    const id = this.plan.ids[i]!;
+  private checkOutputs(i: number, ports: readonly CompiledPort[], value: unknown): Error | undefined {
+    const id = this.ids[i]!;
     if (value === null || typeof value !== 'object') return new MissingOutputError(id, ports[0]!.name);
     const record = value as Record<string, unknown>;
     for (let p = 0; p < ports.length; p++) {
@@ -318,56 +333,67 @@ export class RunExecution {
     return undefined;
   }
 
-  private onFailure(i: number, attempt: number, error: unknown): void {
+  private onFailure(i: number, attempt: number, error: unknown, retryable: boolean): void {
     if (!this.isCurrent(i, attempt)) return;
     this.endAttempt(i);
     if (this.stopping !== undefined) {
       // The run is stopping and this attempt ended because of it.
-      this.settle(i, CANCELLED, this.stopReason);
-      this.finishIfDone();
-      return;
+      this.settle(i, CANCELLED, this.stopReason, true);
+    } else {
+      this.recordFailure(i, attempt, error, retryable);
     }
+    this.pool.dispatch();
+    this.finishIfDone();
+  }
+
+  /**
+   * Puts a failed attempt's operation into its next state (waiting to retry,
+   * or failed) before telling subscribers, so that a subscriber cancelling
+   * the run from the event finds a consistent state.
+   */
+  private recordFailure(i: number, attempt: number, error: unknown, retryable: boolean): void {
     const policy = this.plan.operations[i]!.settings.retry ?? this.config.retry;
-    const willRetry = attempt < policy.maxAttempts && shouldRetry(policy, error, attempt);
+    const willRetry = retryable && attempt < policy.maxAttempts && shouldRetry(policy, error, attempt);
     this.lastErrors.set(i, { error, attempt });
-    const observed = this.observed();
-    const id = this.plan.ids[i]!;
-    if (observed) {
-      this.emit({ type: 'OperationFailed', runId: this.runId, seq: 0, timestamp: 0, operationId: id, attempt, error: summarizeError(error), willRetry });
-    }
+    const id = this.ids[i]!;
+    let delayMs = 0;
     if (willRetry) {
-      const delayMs = retryDelay(policy, attempt, this.config.random);
+      delayMs = Math.min(retryDelay(policy, attempt, this.config.random), MAX_TIMER_MS);
       this.status[i] = BACKOFF;
       this.backoffs++;
-      if (observed) {
-        this.emit({ type: 'OperationRetrying', runId: this.runId, seq: 0, timestamp: 0, operationId: id, attempt: attempt + 1, delayMs, error: summarizeError(error) });
-      }
-      this.timers[i] = setTimeout(() => {
-        this.timers[i] = undefined;
-        this.backoffs--;
-        this.enqueue(i);
-        this.pump();
-      }, delayMs);
-      this.pump();
-      return;
-    }
-    this.status[i] = FAILED;
-    this.finishedAt[i] = Date.now();
-    this.failed++;
-    if (this.config.failurePolicy === 'failFast') {
-      this.stop('failed', `operation '${id}' failed`);
+      this.timers[i] = setTimeout(() => this.onBackoffEnd(i), delayMs);
     } else {
-      this.skipDownstream(i);
-      this.pump();
+      this.status[i] = FAILED;
+      this.finishedAt[i] = Date.now();
+      this.failed++;
     }
+    if (this.stream.observed) {
+      const summary = summarizeError(error);
+      this.stream.emit({ type: 'OperationFailed', runId: this.runId, seq: 0, timestamp: 0, operationId: id, attempt, error: summary, willRetry });
+      if (this.status[i] === BACKOFF) {
+        this.stream.emit({ type: 'OperationRetrying', runId: this.runId, seq: 0, timestamp: 0, operationId: id, attempt: attempt + 1, delayMs, error: summary });
+      }
+    }
+    if (!willRetry && this.stopping === undefined) {
+      if (this.config.failurePolicy === 'failFast') this.stop('failed', `operation '${id}' failed`);
+      else this.skipDownstream(i);
+    }
+  }
+
+  private onBackoffEnd(i: number): void {
+    this.timers[i] = undefined;
+    this.backoffs--;
+    this.enqueue(i);
+    this.pool.dispatch();
+    this.finishIfDone();
   }
 
   private onTimeout(i: number, attempt: number, timeoutMs: number): void {
     this.timers[i] = undefined;
     if (!this.isCurrent(i, attempt)) return;
-    const error = new OperationTimeoutError(this.plan.ids[i]!, timeoutMs, attempt);
+    const error = new OperationTimeoutError(this.ids[i]!, timeoutMs, attempt);
     this.contexts[i]?.abort(error);
-    this.onFailure(i, attempt, error);
+    this.onFailure(i, attempt, error, true);
   }
 
   /** Frees an attempt's slot, timer and context. */
@@ -380,21 +406,24 @@ export class RunExecution {
     this.contexts[i] = undefined;
     this.status[i] = PENDING;
     this.running--;
-    if (this.isCpu[i] === 1) this.runningCpu--;
-    else this.runningIo--;
+    this.pool.release(this.isCpu[i] === 1);
+    // At its own limit the run left the pool's queue; it may start again now.
+    if (this.cpuReady.size + this.ioReady.size > 0) this.pool.join(this);
   }
 
   /** `continue` policy: everything downstream of a failed operation is skipped. */
   private skipDownstream(failedIndex: number): void {
     const { offsets, targets } = this.plan.successors;
-    const reason = `upstream operation '${this.plan.ids[failedIndex]}' failed`;
+    const cause = this.ids[failedIndex]!;
+    const reason = `upstream operation '${cause}' failed`;
     const stack = [failedIndex];
     while (stack.length > 0) {
       const v = stack.pop()!;
       for (let k = offsets[v]!, end = offsets[v + 1]!; k < end; k++) {
         const w = targets[k]!;
-        if (this.status[w] === PENDING && Number.isNaN(this.finishedAt[w]!)) {
-          this.settle(w, SKIPPED, reason);
+        if (this.status[w] === PENDING && this.attempts[w] === 0) {
+          this.upstream.set(w, cause);
+          this.settle(w, SKIPPED, reason, false);
           stack.push(w);
         }
       }
@@ -414,12 +443,7 @@ export class RunExecution {
     const reason = this.stopReason;
     this.cpuReady.clear();
     this.ioReady.clear();
-    if (this.yielded !== undefined) {
-      clearImmediate(this.yielded);
-      this.yielded = undefined;
-    }
     const abortReason = new RunCancelledError(reason);
-    const notStarted = kind === 'cancelled' ? CANCELLED : SKIPPED;
     for (let i = 0; i < this.n; i++) {
       const s = this.status[i];
       if (s === RUNNING) {
@@ -428,63 +452,85 @@ export class RunExecution {
         clearTimeout(this.timers[i]);
         this.timers[i] = undefined;
         this.backoffs--;
-        this.settle(i, CANCELLED, reason);
+        this.settle(i, CANCELLED, reason, false);
       } else if (s === PENDING || s === QUEUED) {
-        this.settle(i, notStarted, reason);
+        // failFast skips what never started; what already tried is cancelled.
+        this.settle(i, kind === 'failed' && this.attempts[i] === 0 ? SKIPPED : CANCELLED, reason, false);
       }
     }
     this.finishIfDone();
   }
 
   /** Puts an operation that is not running into a final state, with its event. */
-  private settle(i: number, state: typeof SKIPPED | typeof CANCELLED, reason: string): void {
+  private settle(i: number, state: typeof SKIPPED | typeof CANCELLED, reason: string, interrupted: boolean): void {
     this.status[i] = state;
     this.reasons.set(i, reason);
     if (this.attempts[i] !== 0) this.finishedAt[i] = Date.now();
     if (state === SKIPPED) this.skipped++;
     else this.cancelled++;
-    if (this.observed()) {
-      const operationId = this.plan.ids[i]!;
-      this.emit(
-        state === SKIPPED
-          ? { type: 'OperationSkipped', runId: this.runId, seq: 0, timestamp: 0, operationId, reason }
-          : { type: 'OperationCancelled', runId: this.runId, seq: 0, timestamp: 0, operationId, reason },
-      );
+    if (this.stream.observed) {
+      const operationId = this.ids[i]!;
+      if (state === SKIPPED) {
+        const cause = this.upstream.get(i);
+        this.stream.emit({
+          type: 'OperationSkipped',
+          runId: this.runId,
+          seq: 0,
+          timestamp: 0,
+          operationId,
+          reason,
+          ...(cause === undefined ? {} : { upstreamOperationId: cause }),
+        });
+      } else {
+        this.stream.emit({ type: 'OperationCancelled', runId: this.runId, seq: 0, timestamp: 0, operationId, reason, attempt: this.attempts[i]!, interrupted });
+      }
     }
   }
 
   private finishIfDone(): void {
-    if (this.finished || !this.began || this.pumping || this.running > 0 || this.backoffs > 0 || this.yielded !== undefined) return;
-    if (this.stopping === undefined && (this.cpuReady.size > 0 || this.ioReady.size > 0)) return;
+    if (this.finished || !this.began || this.running > 0 || this.backoffs > 0) return;
+    if (this.stopping === undefined && this.cpuReady.size + this.ioReady.size > 0) return;
     this.finished = true;
+    this.pool.leave(this);
     const status: RunStatus = this.stopping === 'cancelled' ? 'cancelled' : this.failed > 0 ? 'failed' : 'succeeded';
     const finishedAt = Date.now();
     const counts = this.counts();
-    if (this.observed()) {
-      this.emit({ type: 'RunCompleted', runId: this.runId, seq: 0, timestamp: 0, status, durationMs: finishedAt - this.runStartedAt, counts });
+    const reason = this.stopping === undefined ? undefined : this.stopReason;
+    if (this.stream.observed) {
+      this.stream.emit({
+        type: 'RunCompleted',
+        runId: this.runId,
+        seq: 0,
+        timestamp: 0,
+        status,
+        durationMs: finishedAt - this.runStartedAt,
+        counts,
+        ...(reason === undefined ? {} : { reason }),
+      });
     }
-    this.events.complete();
-    this.resolveResult(this.buildResult(status, finishedAt, counts));
+    this.stream.complete();
+    this.resolveResult(this.buildResult(status, finishedAt, counts, reason));
   }
 
   private counts(): RunCounts {
     return { total: this.n, succeeded: this.succeeded, failed: this.failed, skipped: this.skipped, cancelled: this.cancelled };
   }
 
-  private buildResult(status: RunStatus, finishedAt: number, counts: RunCounts): ExecutionResult {
+  private buildResult(status: RunStatus, finishedAt: number, counts: RunCounts, reason: string | undefined): ExecutionResult {
     const errors: OperationErrorRecord[] = [];
     for (let i = 0; i < this.n; i++) {
       if (this.status[i] !== FAILED) continue;
       const last = this.lastErrors.get(i)!;
-      errors.push({ operationId: this.plan.ids[i]!, attempt: last.attempt, ...summarizeError(last.error), error: last.error });
+      errors.push({ operationId: this.ids[i]!, attempt: last.attempt, ...summarizeError(last.error), error: last.error });
     }
-    const { ids } = this.plan;
-    const { status: states, attempts, startedAt, finishedAt: ended, reasons, lastErrors } = this;
+    const { ids, n } = this;
+    const { status: states, attempts, startedAt, finishedAt: ended, reasons, upstream, lastErrors } = this;
     let records: OperationRecord[] | undefined;
     return new ExecutionResult({
       runId: this.runId,
       graphName: this.plan.graphName,
       status,
+      reason,
       startedAt: this.runStartedAt || finishedAt,
       finishedAt,
       counts,
@@ -492,10 +538,10 @@ export class RunExecution {
       indexById: this.plan.indexById,
       outputs: this.outputs,
       records: () =>
-        (records ??= Array.from({ length: this.n }, (_, i): OperationRecord => {
+        (records ??= Array.from({ length: n }, (_, i): OperationRecord => {
           const start = startedAt[i]!;
           const end = ended[i]!;
-          const record: Record<string, unknown> = {
+          const record: { -readonly [K in keyof OperationRecord]: OperationRecord[K] } = {
             operationId: ids[i]!,
             status: STATUS_NAMES[states[i]!]!,
             attempts: attempts[i]!,
@@ -503,42 +549,31 @@ export class RunExecution {
             finishedAt: Number.isNaN(end) ? null : end,
             durationMs: Number.isNaN(start) || Number.isNaN(end) ? null : end - start,
           };
-          const reason = reasons.get(i);
-          if (reason !== undefined) record.reason = reason;
+          const why = reasons.get(i);
+          if (why !== undefined) record.reason = why;
+          const cause = upstream.get(i);
+          if (cause !== undefined) record.upstreamOperationId = cause;
           if (states[i] === FAILED) record.error = summarizeError(lastErrors.get(i)!.error);
-          return record as unknown as OperationRecord;
+          return record;
         })),
     });
   }
 
   // ---- events -----------------------------------------------------------
 
-  private observed(): boolean {
-    return this.events.observed || this.config.engineEvents.observed;
-  }
-
   private emitCompleted(i: number, attempt: number, outputs: Record<string, unknown> | undefined): void {
     const summary: Record<string, string> = {};
     if (outputs !== undefined) for (const port of this.plan.outputs[i]!) summary[port.name] = describeValue(outputs[port.name]);
-    this.emit({
+    this.stream.emit({
       type: 'OperationCompleted',
       runId: this.runId,
       seq: 0,
       timestamp: 0,
-      operationId: this.plan.ids[i]!,
+      operationId: this.ids[i]!,
       attempt,
       durationMs: Date.now() - this.startedAt[i]!,
       outputs: summary,
     });
-  }
-
-  /** Stamps seq and time, then hands the event to run and engine observers. */
-  private emit(event: EngineEvent): void {
-    const stamped = event as { seq: number; timestamp: number };
-    stamped.seq = ++this.seq;
-    stamped.timestamp = Date.now();
-    if (this.events.observed) this.events.next(event);
-    if (this.config.engineEvents.observed) this.config.engineEvents.next(event);
   }
 }
 
@@ -548,53 +583,5 @@ function shouldRetry(policy: RetryPolicy, error: unknown, attempt: number): bool
     return policy.retryOn(error, attempt) === true;
   } catch {
     return false;
-  }
-}
-
-/** The context of one attempt. Cheap to make: the signal and logger are created on first use. */
-class RunContext implements ExecutionContext {
-  private controller: AbortController | undefined;
-  private abortReason: unknown;
-  private childLogger: Logger | undefined;
-
-  constructor(
-    private readonly run: RunExecution,
-    private readonly index: number,
-    readonly attempt: number,
-  ) {}
-
-  get runId(): string {
-    return this.run.runId;
-  }
-
-  get operationId(): string {
-    return this.run.plan.ids[this.index]!;
-  }
-
-  get variables(): Readonly<Record<string, unknown>> {
-    return this.run.config.variables;
-  }
-
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
-    }
-    return this.controller.signal;
-  }
-
-  get logger(): Logger {
-    return (this.childLogger ??= this.run.config.logger.child({ runId: this.runId, operationId: this.operationId, attempt: this.attempt }));
-  }
-
-  reportProgress(fraction: number, message?: string): void {
-    this.run.emitProgress(this.index, this.attempt, fraction, message);
-  }
-
-  /** @internal */
-  abort(reason: unknown): void {
-    if (this.abortReason !== undefined) return;
-    this.abortReason = reason;
-    this.controller?.abort(reason);
   }
 }
