@@ -205,3 +205,40 @@ describe("failurePolicy 'continue'", () => {
     expect(result.getRecord(sibling).status).toBe('succeeded');
   });
 });
+
+describe('an operation that fails on its own while the run stops', () => {
+  it('keeps its real error and is reported failed, not cancelled', async () => {
+    const graph = new GraphDefinition();
+    let releaseOther!: () => void;
+    const otherStarted = new Promise<void>((resolve) => {
+      const other = new Task(
+        () =>
+          new Promise<void>((_, reject) => {
+            resolve();
+            releaseOther = () => reject(new Error('its own bug'));
+          }),
+        { id: 'other' },
+      );
+      graph.add(other);
+    });
+    const boom = new Task(async () => {
+      await otherStarted;
+      throw new Error('boom');
+    }, { id: 'boom' });
+    graph.add(boom);
+    const engine = new ExecutionEngine();
+    const run = engine.start(graph);
+    await otherStarted;
+    await until(() => releaseOther !== undefined);
+    await flushMicrotasks();
+    releaseOther();
+    const result = await run.result;
+    expect(result.status).toBe('failed');
+    expect(result.getRecord('boom').status).toBe('failed');
+    expect(result.getRecord('other').status).toBe('failed');
+    expect(result.errors.map((e) => [e.operationId, e.message])).toEqual([
+      ['other', 'its own bug'],
+      ['boom', 'boom'],
+    ]);
+  });
+});

@@ -1,4 +1,9 @@
 import {
+  Input,
+  Operation,
+  type ExecutionContext,
+  type InputPort,
+  type Inputs,
   ExecutionEngine,
   GraphDefinition,
   GraphValidationError,
@@ -14,6 +19,7 @@ import {
 } from './index';
 import { Emit, Flaky, Liar, Square, record } from './__fixtures__/engine-operations';
 import { eventInvariantViolations } from './__fixtures__/event-invariants';
+import { Constant } from './__fixtures__/operations';
 
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());
@@ -251,5 +257,29 @@ describe('which failures are retried', () => {
     await jest.runAllTimersAsync();
     await run.result;
     expect(delays).toEqual([5]);
+  });
+});
+
+describe('channels and retries', () => {
+  class FailsTwice extends Operation {
+    @Input(Number) value!: InputPort<number>;
+    execute(_inputs: Inputs<FailsTwice>, context: ExecutionContext): void {
+      if (context.attempt < 3) throw new Error(`attempt ${context.attempt}`);
+    }
+  }
+
+  it('shows a value on the channel once, however many attempts read it', async () => {
+    const graph = new GraphDefinition();
+    const reader = new FailsTwice({ id: 'reader', retry: { maxAttempts: 3, delaysMs: [0] } });
+    const channel = graph.connect(new Constant(7, { id: 'source' }), 'value', reader, 'value');
+    const seen: unknown[] = [];
+    const sub = channel.values$.subscribe((v) => seen.push(v));
+    const pending = new ExecutionEngine().run(graph);
+    await jest.runAllTimersAsync();
+    const result = await pending;
+    sub.unsubscribe();
+    expect(result.getRecord('reader').attempts).toBe(3);
+    expect(result.status).toBe('succeeded');
+    expect(seen).toEqual([7]);
   });
 });

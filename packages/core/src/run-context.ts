@@ -17,7 +17,8 @@ export interface AttemptHost {
  */
 export class RunContext implements ExecutionContext {
   private controller: AbortController | undefined;
-  private abortReason: unknown;
+  /** Why the attempt's signal aborted, once it has. @internal */
+  abortReason: unknown;
   private childLogger: Logger | undefined;
 
   constructor(

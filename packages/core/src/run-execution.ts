@@ -287,7 +287,8 @@ export class RunExecution implements SlotUser, AttemptHost {
     if (source.check && test !== null && !test(value)) {
       throw new PortTypeError({ operationId: this.ids[i]!, port: port.name, direction: 'input', expected: port.typeName, actual: describeValue(value) });
     }
-    if (source.channel.observed) source.channel.deliver(value);
+    // A retry reads the same value again; the channel showed it once already.
+    if (source.channel.observed && this.attempts[i] === 1) source.channel.deliver(value);
     return value;
   }
 
@@ -335,10 +336,14 @@ export class RunExecution implements SlotUser, AttemptHost {
 
   private onFailure(i: number, attempt: number, error: unknown, retryable: boolean): void {
     if (!this.isCurrent(i, attempt)) return;
+    const abortReason = this.contexts[i]?.abortReason;
     this.endAttempt(i);
-    if (this.stopping !== undefined) {
+    if (this.stopping !== undefined && isStopError(error, abortReason)) {
       // The run is stopping and this attempt ended because of it.
       this.settle(i, CANCELLED, this.stopReason, true);
+    } else if (this.stopping !== undefined) {
+      // It failed on its own while the run was stopping: keep its real error.
+      this.recordFailure(i, attempt, error, false);
     } else {
       this.recordFailure(i, attempt, error, retryable);
     }
@@ -575,6 +580,17 @@ export class RunExecution implements SlotUser, AttemptHost {
       outputs: summary,
     });
   }
+}
+
+/**
+ * Whether an attempt that ended while the run was stopping ended because of
+ * the stop (its abort reason, an AbortError, or the timeout that backs the
+ * stop up) rather than failing on its own.
+ */
+function isStopError(error: unknown, abortReason: unknown): boolean {
+  if (error === abortReason || error instanceof RunCancelledError || error instanceof OperationTimeoutError) return true;
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'AbortError';
 }
 
 function shouldRetry(policy: RetryPolicy, error: unknown, attempt: number): boolean {
