@@ -2,7 +2,8 @@ import type { Subject } from 'rxjs';
 import { MissingOutputError, OperationTimeoutError, PortTypeError, RunCancelledError } from './errors';
 import { describeValue } from './port-type';
 import { summarizeError, type EngineEvent, type RunCounts, type RunProgress } from './events';
-import { ExecutionResult, type OperationErrorRecord, type OperationRecord, type OperationStatus, type RunStatus } from './execution-result';
+import type { ExecutionResult, OperationStatus, RunStatus } from './execution-result';
+import { buildExecutionResult } from './run-result';
 import type { Logger } from './logger';
 import type { OperationExecutor } from './operation-executor';
 import type { ResourceHint } from './operation-settings';
@@ -522,45 +523,24 @@ export class RunExecution implements SlotUser, AttemptHost {
   }
 
   private buildResult(status: RunStatus, finishedAt: number, counts: RunCounts, reason: string | undefined): ExecutionResult {
-    const errors: OperationErrorRecord[] = [];
-    for (let i = 0; i < this.n; i++) {
-      if (this.status[i] !== FAILED) continue;
-      const last = this.lastErrors.get(i)!;
-      errors.push({ operationId: this.ids[i]!, attempt: last.attempt, ...summarizeError(last.error), error: last.error });
-    }
-    const { ids, n } = this;
-    const { status: states, attempts, startedAt, finishedAt: ended, reasons, upstream, lastErrors } = this;
-    let records: OperationRecord[] | undefined;
-    return new ExecutionResult({
+    return buildExecutionResult({
       runId: this.runId,
-      graphName: this.plan.graphName,
+      plan: this.plan,
       status,
       reason,
       startedAt: this.runStartedAt || finishedAt,
       finishedAt,
       counts,
-      errors,
-      indexById: this.plan.indexById,
+      states: this.status,
+      stateNames: STATUS_NAMES,
+      failedState: FAILED,
+      attempts: this.attempts,
+      operationStartedAt: this.startedAt,
+      operationFinishedAt: this.finishedAt,
+      reasons: this.reasons,
+      upstream: this.upstream,
+      lastErrors: this.lastErrors,
       outputs: this.outputs,
-      records: () =>
-        (records ??= Array.from({ length: n }, (_, i): OperationRecord => {
-          const start = startedAt[i]!;
-          const end = ended[i]!;
-          const record: { -readonly [K in keyof OperationRecord]: OperationRecord[K] } = {
-            operationId: ids[i]!,
-            status: STATUS_NAMES[states[i]!]!,
-            attempts: attempts[i]!,
-            startedAt: Number.isNaN(start) ? null : start,
-            finishedAt: Number.isNaN(end) ? null : end,
-            durationMs: Number.isNaN(start) || Number.isNaN(end) ? null : end - start,
-          };
-          const why = reasons.get(i);
-          if (why !== undefined) record.reason = why;
-          const cause = upstream.get(i);
-          if (cause !== undefined) record.upstreamOperationId = cause;
-          if (states[i] === FAILED) record.error = summarizeError(lastErrors.get(i)!.error);
-          return record;
-        })),
     });
   }
 
