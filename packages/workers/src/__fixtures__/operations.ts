@@ -1,0 +1,309 @@
+/**
+ * Operations the tests run on worker threads. The package build compiles this
+ * file to dist/__fixtures__/operations.js (workers load JavaScript); tests
+ * load that build through src/testing/fixtures.ts.
+ */
+import { isMainThread, threadId } from 'node:worker_threads';
+import { Input, Operation, OperationOptions, Output, type ExecutionContext, type InputPort, type Inputs, type OperationInit, type OutputPort, type Outputs } from '@portflow/core';
+import { MainThread, WorkerOperation } from '../declaration';
+
+/** Epoch milliseconds with sub-millisecond resolution, comparable across threads. */
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+function spin(ms: number): number {
+  const end = now() + ms;
+  let x = 0;
+  while (now() < end) x = (x * 31 + 7) % 1_000_003;
+  return x;
+}
+
+/** Keeps its thread busy for `ms` and reports when and where it ran. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class Busy extends Operation {
+  @Output(Number) start!: OutputPort<number>;
+  @Output(Number) end!: OutputPort<number>;
+  @Output(Number) thread!: OutputPort<number>;
+  constructor(
+    private readonly ms: number,
+    init?: OperationInit,
+  ) {
+    super(init);
+  }
+  execute(): Outputs<Busy> {
+    const start = now();
+    spin(this.ms);
+    return { start, end: now(), thread: threadId };
+  }
+}
+
+/** Squares its input, and uses everything the context offers. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class Square extends Operation {
+  @Input(Number) value!: InputPort<number>;
+  @Output(Number) squared!: OutputPort<number>;
+  @Output() seen!: OutputPort<Record<string, unknown>>;
+  execute({ value }: Inputs<Square>, context: ExecutionContext): Outputs<Square> {
+    context.logger.info('squaring', { value });
+    context.logger.child({ step: 'inner' }).debug('child logger');
+    context.reportProgress(0.5, 'half way');
+    let missing: string;
+    try {
+      missing = String(context.variables.callback);
+    } catch (error) {
+      missing = (error as Error).message;
+    }
+    return {
+      squared: value * value,
+      seen: {
+        runId: context.runId,
+        operationId: context.operationId,
+        attempt: context.attempt,
+        factor: context.variables.factor,
+        missing,
+        isMainThread,
+        threadId,
+        id: this.id,
+        resource: this.settings.resource,
+      },
+    };
+  }
+}
+
+/** An error class of the operation's own, with a code. */
+export class BadInputError extends Error {
+  readonly code = 'E_BAD_INPUT';
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadInputError';
+  }
+}
+
+/** Throws: a custom error, or a TypeError. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class Thrower extends Operation {
+  constructor(
+    private readonly kind: 'custom' | 'type',
+    init?: OperationInit,
+  ) {
+    super(init);
+  }
+  execute(): void {
+    explode(this.kind);
+  }
+}
+
+function explode(kind: 'custom' | 'type'): never {
+  if (kind === 'type') throw new TypeError('not a number');
+  throw new BadInputError('bad input 42');
+}
+
+/** Kills its thread on the first attempt, in the way asked; succeeds after. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class Crasher extends Operation {
+  @Output(Number) attempt!: OutputPort<number>;
+  constructor(
+    private readonly how: 'exit' | 'uncaught' | 'oom',
+    init?: OperationInit,
+  ) {
+    super(init);
+  }
+  execute(_inputs: Inputs<Crasher>, context: ExecutionContext): Outputs<Crasher> | Promise<never> {
+    if (context.attempt > 1) return { attempt: context.attempt };
+    if (this.how === 'exit') process.exit(3);
+    if (this.how === 'uncaught') {
+      setImmediate(() => {
+        throw new Error('escaped from a callback');
+      });
+      return new Promise<never>(() => undefined);
+    }
+    const hoard: number[][] = [];
+    for (;;) hoard.push(new Array(1_000_000).fill(hoard.length));
+  }
+}
+
+/** Waits for its signal, then says it saw it (cooperative cancellation). */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class WaitForAbort extends Operation {
+  execute(_inputs: Inputs<WaitForAbort>, context: ExecutionContext): Promise<void> {
+    return new Promise((_resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('never aborted')), 30_000);
+      context.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        context.logger.warn('saw abort', { reason: String((context.signal.reason as Error)?.message ?? context.signal.reason) });
+        reject(context.signal.reason);
+      });
+    });
+  }
+}
+
+/** A synchronous loop that never looks at its signal: only terminating its thread stops it. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class SpinForever extends Operation {
+  execute(): void {
+    for (;;) spin(1_000);
+  }
+}
+
+/** Sums the bytes it receives; inputs are moved to the worker, not copied. */
+@WorkerOperation(__filename, { transfer: 'inputs' })
+@OperationOptions({ resource: 'cpu_bound' })
+export class SumMoved extends Operation {
+  @Input(ArrayBuffer) data!: InputPort<ArrayBuffer>;
+  @Output(Number) sum!: OutputPort<number>;
+  @Output(Number) length!: OutputPort<number>;
+  execute({ data }: Inputs<SumMoved>): Outputs<SumMoved> {
+    return { sum: sumBytes(new Uint8Array(data)), length: data.byteLength };
+  }
+}
+
+/** The same, copying its input. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class SumCopied extends Operation {
+  @Input(ArrayBuffer) data!: InputPort<ArrayBuffer>;
+  @Output(Number) sum!: OutputPort<number>;
+  @Output(Number) length!: OutputPort<number>;
+  execute({ data }: Inputs<SumCopied>): Outputs<SumCopied> {
+    return { sum: sumBytes(new Uint8Array(data)), length: data.byteLength };
+  }
+}
+
+function sumBytes(bytes: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < bytes.length; i++) s += bytes[i]!;
+  return s;
+}
+
+let lastProduced: Float64Array | undefined;
+
+
+/** Makes a Float64Array and moves it to the main thread; keeps a reference to see it detached. */
+@WorkerOperation(__filename, { transfer: 'outputs' })
+@OperationOptions({ resource: 'cpu_bound' })
+export class Produce extends Operation {
+  @Output(Float64Array) values!: OutputPort<Float64Array<ArrayBuffer>>;
+  constructor(
+    private readonly count: number,
+    init?: OperationInit,
+  ) {
+    super(init);
+  }
+  execute(): Outputs<Produce> {
+    const values = new Float64Array(this.count);
+    for (let i = 0; i < values.length; i++) values[i] = i / 2;
+    lastProduced = values;
+    return { values };
+  }
+}
+
+/** Reports the byte length, in this thread, of what `Produce` last returned (0 once moved away). */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class InspectProduced extends Operation {
+  @Output(Number) byteLength!: OutputPort<number>;
+  @Output(Number) thread!: OutputPort<number>;
+  execute(): Outputs<InspectProduced> {
+    return { byteLength: lastProduced === undefined ? -1 : lastProduced.byteLength, thread: threadId };
+  }
+}
+
+/** Reverses a Buffer: Buffers stay Buffers both ways. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class ReverseBuffer extends Operation {
+  @Input(Buffer) bytes!: InputPort<Buffer>;
+  @Output(Buffer) reversed!: OutputPort<Buffer>;
+  @Output(Boolean) receivedBuffer!: OutputPort<boolean>;
+  execute({ bytes }: Inputs<ReverseBuffer>): Outputs<ReverseBuffer> {
+    return { reversed: Buffer.from(bytes).reverse(), receivedBuffer: Buffer.isBuffer(bytes) };
+  }
+}
+
+/** Opted out: runs on the main thread although CPU-bound. */
+@MainThread()
+@OperationOptions({ resource: 'cpu_bound' })
+export class OnMain extends Operation {
+  @Output(Boolean) mainThread!: OutputPort<boolean>;
+  execute(): Outputs<OnMain> {
+    return { mainThread: isMainThread };
+  }
+}
+
+/** CPU-bound but never declared for workers. */
+@OperationOptions({ resource: 'cpu_bound' })
+export class Undeclared extends Operation {
+  @Output(Boolean) mainThread!: OutputPort<boolean>;
+  execute(): Outputs<Undeclared> {
+    return { mainThread: isMainThread };
+  }
+}
+
+/** Declared, but holds a closure. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class HoldsClosure extends Operation {
+  constructor(
+    private readonly transform: (x: number) => number,
+    init?: OperationInit,
+  ) {
+    super(init);
+  }
+  execute(): number {
+    return this.transform(1);
+  }
+}
+
+/** Extends a declared class without declaring itself. */
+@OperationOptions({ resource: 'cpu_bound' })
+export class BusySubclass extends Busy {}
+
+/** A class with methods, carried by a port: it would arrive as a plain object. */
+export class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+  norm(): number {
+    return Math.hypot(this.x, this.y);
+  }
+}
+
+/** Declared, but its port carries class instances. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class MeasurePoint extends Operation {
+  @Input(Point) point!: InputPort<Point>;
+  @Output(Number) norm!: OutputPort<number>;
+  execute({ point }: Inputs<MeasurePoint>): Outputs<MeasurePoint> {
+    return { norm: point.norm() };
+  }
+}
+
+/** Passes an untyped value through a worker. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class Echo extends Operation {
+  @Input() value!: InputPort<unknown>;
+  @Output() echoed!: OutputPort<unknown>;
+  execute({ value }: Inputs<Echo>): Outputs<Echo> {
+    return { echoed: value };
+  }
+}
+
+/** Returns something that cannot be cloned back to the main thread. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class ReturnsFunction extends Operation {
+  @Output() fn!: OutputPort<unknown>;
+  execute(): Outputs<ReturnsFunction> {
+    return { fn: () => 1 };
+  }
+}

@@ -1,0 +1,343 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { InvalidOptionsError, type ExecutionContext, type Logger, type Operation, type OperationExecutor } from '@portflow/core';
+import { placementOf, workerSpecOf, type WorkerSpec } from './declaration';
+import { crashKind, WorkerCapabilityError, WorkerCrashError } from './errors';
+import { adoptRealm, deserializeError, isCloneable, restoreBuffers, serializeError, tagBuffers, transferables, type StartMessage, type WorkerMessage, type WorkerTask } from './protocol';
+import { operationState, workerReasons } from './validation';
+
+/** Options of {@link createWorkerExecutor}; every field has a default. */
+export interface WorkerExecutorOptions {
+  /** Worker threads of the CPU pool (default: available parallelism). Match it with the engine's `cpuThreads`. */
+  threads?: number;
+  /** `resourceLimits` of the CPU pool's threads (default: Node's defaults). */
+  resourceLimits?: ResourceLimits;
+  /**
+   * Heap cap of each `memory_bound` thread in MiB (`maxOldGenerationSizeMb`),
+   * default 1024. An operation that goes past it fails with a
+   * `WorkerCrashError` of kind `out_of_memory`; the process lives on.
+   */
+  memoryLimitMb?: number;
+  /** Full `resourceLimits` of the memory pool's threads; overrides `memoryLimitMb`. */
+  memoryResourceLimits?: ResourceLimits;
+  /** Worker threads of the memory pool (default: `threads`). */
+  memoryThreads?: number;
+  /** How long an idle thread is kept before it ends, in ms (default 30 000). Threads never keep the process alive. */
+  idleTimeoutMs?: number;
+  /**
+   * After an attempt's signal aborts (cancellation, timeout, fail-fast), how
+   * long the worker gets to stop on its own (it sees `context.signal` abort)
+   * before its thread is terminated, in ms (default 100). A synchronous loop
+   * cannot see the signal, so it is always ended by termination.
+   */
+  abortGraceMs?: number;
+  /** Where pool-level errors not tied to a task go (e.g. a thread dying between tasks). Default: silent. */
+  logger?: Logger;
+  /** The worker entry file (default: this package's built `dist/worker.js`). */
+  workerFile?: string;
+}
+
+type Pending = { abort(reason: unknown): void };
+
+/**
+ * An {@link OperationExecutor} that runs operations on piscina worker-thread
+ * pools: `memory_bound` operations on a pool whose threads have a heap cap,
+ * everything else on the CPU pool. Pools are created on first use and
+ * destroyed by `close()` (which `engine.close()` calls). Operations opted out
+ * with `@MainThread()` / `runOnMainThread` run inline on the main thread.
+ *
+ * Register it for the resource classes that should leave the main thread,
+ * usually through `createWorkerEngine`:
+ *
+ * @example
+ * ```ts
+ * const workers = createWorkerExecutor({ threads: 4 });
+ * const engine = new ExecutionEngine({ cpuThreads: 4, executors: { cpu_bound: workers, memory_bound: workers } });
+ * validateForWorkers(graph);
+ * await engine.run(graph);
+ * await engine.close(); // ends every thread
+ * ```
+ */
+export class WorkerPoolExecutor implements OperationExecutor {
+  private readonly threads: number;
+  private readonly memoryThreads: number;
+  private readonly idleTimeoutMs: number;
+  private readonly abortGraceMs: number;
+  private readonly cpuLimits: ResourceLimits | undefined;
+  private readonly memoryLimits: ResourceLimits;
+  private readonly logger: Logger | undefined;
+  private readonly workerFile: string | undefined;
+  private cpuPool: Piscina | undefined;
+  private memoryPool: Piscina | undefined;
+  private readonly pending = new Set<Pending>();
+  private readonly instanceReasons = new WeakMap<Operation, readonly string[]>();
+  private isClosed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: WorkerExecutorOptions = {}) {
+    const problems = optionProblems(options);
+    if (problems.length > 0) throw new InvalidOptionsError('worker executor options', problems);
+    this.threads = options.threads ?? availableParallelism();
+    this.memoryThreads = options.memoryThreads ?? this.threads;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.abortGraceMs = options.abortGraceMs ?? 100;
+    this.cpuLimits = options.resourceLimits;
+    this.memoryLimits = options.memoryResourceLimits ?? { ...options.resourceLimits, maxOldGenerationSizeMb: options.memoryLimitMb ?? 1024 };
+    this.logger = options.logger;
+    this.workerFile = options.workerFile;
+  }
+
+  /** Live worker threads in both pools (0 before first use and after `close()`). */
+  get threadCount(): number {
+    return (this.cpuPool?.threads.length ?? 0) + (this.memoryPool?.threads.length ?? 0);
+  }
+
+  /** The pools created so far, for inspection (`threads`, `utilization`, events). */
+  get pools(): { readonly cpu: Piscina | undefined; readonly memory: Piscina | undefined } {
+    return { cpu: this.cpuPool, memory: this.memoryPool };
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Why `operation` cannot run on this executor; empty when it can. */
+  validate(operation: Operation): readonly string[] {
+    return workerReasons(operation);
+  }
+
+  execute(operation: Operation, inputs: Readonly<Record<string, unknown>>, context: ExecutionContext): unknown {
+    if (this.isClosed) throw new Error(`Operation '${context.operationId}': the worker executor is closed; create a new engine`);
+    const placement = placementOf(operation);
+    if (placement === 'main-thread') return operation.execute(inputs, context);
+    let reasons = this.instanceReasons.get(operation);
+    if (reasons === undefined) {
+      reasons = workerReasons(operation);
+      this.instanceReasons.set(operation, reasons);
+    }
+    if (reasons.length > 0) {
+      // Normally caught by validateForWorkers before the run; this is the backstop.
+      const className = operation.constructor.name;
+      throw new WorkerCapabilityError('(run)', [
+        { operationId: context.operationId, className, reasons, message: `Operation '${context.operationId}' (class ${className}) cannot run on a worker thread: ${reasons.join(' ')}` },
+      ]);
+    }
+    return this.runOnWorker(operation, workerSpecOf(operation.constructor)!, inputs, context);
+  }
+
+  /**
+   * Ends every worker thread: attempts still running are aborted, then both
+   * pools are destroyed. Safe to call twice.
+   */
+  close(): Promise<void> {
+    this.isClosed = true;
+    this.closing ??= (async () => {
+      for (const task of [...this.pending]) task.abort(new Error('the worker executor was closed'));
+      const pools = [this.cpuPool, this.memoryPool].filter((p): p is Piscina => p !== undefined);
+      await Promise.all(
+        pools.map(async (p) => {
+          await p.destroy();
+          p.emitDestroy(); // piscina leaves its async resource open; tools like jest --detectOpenHandles would report it
+        }),
+      );
+    })();
+    return this.closing;
+  }
+
+  /** `await using workers = createWorkerExecutor()` closes it at scope end. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private pool(operation: Operation): Piscina {
+    if (operation.settings.resource === 'memory_bound') {
+      return (this.memoryPool ??= this.createPool('portflow-memory', this.memoryThreads, this.memoryLimits));
+    }
+    return (this.cpuPool ??= this.createPool('portflow-cpu', this.threads, this.cpuLimits));
+  }
+
+  private createPool(name: string, threads: number, resourceLimits: ResourceLimits | undefined): Piscina {
+    const pool = new Piscina({
+      filename: this.workerFile ?? defaultWorkerFile(),
+      name: 'default',
+      minThreads: 0,
+      maxThreads: threads,
+      idleTimeout: this.idleTimeoutMs,
+      concurrentTasksPerWorker: 1,
+      recordTiming: false,
+      ...(resourceLimits ? { resourceLimits } : {}),
+    });
+    // A thread that dies with no task running (e.g. a timer an operation left
+    // behind throws) is reported here; without a listener it would crash the process.
+    pool.on('error', (error: unknown) => this.logger?.warn(`worker pool '${name}': a thread died outside any task`, { error: serializeError(error) }));
+    return pool;
+  }
+
+  private runOnWorker(operation: Operation, spec: WorkerSpec, inputs: Readonly<Record<string, unknown>>, context: ExecutionContext): Promise<unknown> {
+    const signal = context.signal;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    const { operationId, attempt } = context;
+    const pool = this.pool(operation);
+    const { port1, port2 } = new MessageChannel();
+    const { variables, missingVariables } = cloneableVariables(context.variables);
+    const start: StartMessage = {
+      state: operationState(operation),
+      inputs,
+      inputBuffers: tagBuffers(inputs),
+      variables,
+      missingVariables,
+      transferOutputs: spec.transferOutputs,
+    };
+    try {
+      port1.postMessage(start, spec.transferInputs ? transferables(inputs) : []);
+    } catch (error) {
+      port1.close();
+      return Promise.reject(uncloneableInputs(operationId, inputs, error));
+    }
+    const task: WorkerTask = {
+      modulePath: spec.modulePath,
+      exportName: spec.exportName,
+      runId: context.runId,
+      operationId,
+      attempt,
+      port: port2,
+    };
+    const taskAbort = new AbortController();
+
+    return new Promise<unknown>((resolve, reject) => {
+      let result: Extract<WorkerMessage, { type: 'result' }> | undefined;
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      let closedReason: unknown;
+      const onMessage = (message: WorkerMessage): void => {
+        switch (message.type) {
+          case 'progress':
+            context.reportProgress(message.fraction, message.message);
+            return;
+          case 'log': {
+            const logger = message.bindings ? context.logger.child(message.bindings) : context.logger;
+            logger[message.level](message.message, message.fields);
+            return;
+          }
+          case 'result':
+            result = message;
+            return;
+        }
+      };
+      const drain = (): void => {
+        for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) onMessage(m.message as WorkerMessage);
+      };
+      const onAbort = (): void => {
+        port1.postMessage({ type: 'abort', reason: serializeError(signal.reason) });
+        if (this.abortGraceMs === 0) taskAbort.abort(signal.reason);
+        else grace = setTimeout(() => taskAbort.abort(signal.reason), this.abortGraceMs);
+      };
+      const pendingEntry: Pending = {
+        abort: (reason) => {
+          closedReason = reason;
+          taskAbort.abort(reason);
+        },
+      };
+      const finish = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        if (grace !== undefined) clearTimeout(grace);
+        this.pending.delete(pendingEntry);
+        port1.off('message', onMessage);
+        port1.close();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.pending.add(pendingEntry);
+      port1.on('message', onMessage);
+
+      pool.run(task, { transferList: [port2], signal: taskAbort.signal }).then(
+        () => {
+          drain();
+          finish();
+          if (result === undefined) reject(new Error(`Operation '${operationId}' attempt ${attempt}: the worker finished without sending a result`));
+          else if (result.ok) {
+            restoreBuffers(result.outputs, result.buffers);
+            adoptRealm(result.outputs);
+            resolve(result.outputs);
+          } else if (result.aborted === true && signal.aborted) {
+            reject(signal.reason); // as on the main thread: the attempt ended with its abort reason
+          } else reject(deserializeError(result.error));
+        },
+        (error: unknown) => {
+          drain();
+          finish();
+          if (closedReason !== undefined) reject(closedReason);
+          else if (signal.aborted) reject(signal.reason);
+          else reject(new WorkerCrashError(operationId, attempt, crashKind(error), error));
+        },
+      );
+    });
+  }
+}
+
+/**
+ * Creates a {@link WorkerPoolExecutor}. Register it for `cpu_bound` and
+ * `memory_bound` (it picks the pool by the operation's resource hint), or
+ * use `createWorkerEngine`, which does that and validates graphs before runs.
+ */
+export function createWorkerExecutor(options: WorkerExecutorOptions = {}): WorkerPoolExecutor {
+  return new WorkerPoolExecutor(options);
+}
+
+function defaultWorkerFile(): string {
+  // Built: dist/executor.js next to dist/worker.js. From source (tests run
+  // src/ through a transform): the build's worker, since threads load JavaScript.
+  const candidates = [join(__dirname, 'worker.js'), join(__dirname, '..', 'dist', 'worker.js')];
+  const found = candidates.find((file) => existsSync(file));
+  if (found === undefined) {
+    throw new Error(`@portflow/workers: the worker entry is not built (looked for ${candidates.join(', ')}); run the package's build (npm run build)`);
+  }
+  return found;
+}
+
+const variableCache = new WeakMap<object, { variables: Record<string, unknown>; missingVariables: string[] }>();
+
+/** Run variables split into those that can cross (cached per run: the object is frozen and shared). */
+function cloneableVariables(all: Readonly<Record<string, unknown>>): { variables: Record<string, unknown>; missingVariables: string[] } {
+  const cached = variableCache.get(all);
+  if (cached) return cached;
+  const variables: Record<string, unknown> = {};
+  const missingVariables: string[] = [];
+  for (const [key, value] of Object.entries(all)) {
+    if (isCloneable(value)) variables[key] = value;
+    else missingVariables.push(key);
+  }
+  const split = { variables, missingVariables };
+  variableCache.set(all, split);
+  return split;
+}
+
+function uncloneableInputs(operationId: string, inputs: Readonly<Record<string, unknown>>, error: unknown): Error {
+  const bad = Object.keys(inputs).filter((key) => !isCloneable(inputs[key]));
+  const which = bad.length > 0 ? `input ${bad.map((k) => `'${k}'`).join(', ')}` : 'its inputs';
+  return new TypeError(
+    `Operation '${operationId}': ${which} cannot be sent to a worker thread (${error instanceof Error ? error.message : String(error)}). ` +
+      `Values crossing threads must be structured-cloneable: plain data, arrays, Map/Set, Date, typed arrays and ArrayBuffers, no functions or handles.`,
+    { cause: error },
+  );
+}
+
+function isCount(value: unknown): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
+}
+
+function optionProblems(o: WorkerExecutorOptions): string[] {
+  const problems: string[] = [];
+  if (o.threads !== undefined && !isCount(o.threads)) problems.push(`threads must be a whole number >= 1 (got ${String(o.threads)})`);
+  if (o.memoryThreads !== undefined && !isCount(o.memoryThreads)) problems.push(`memoryThreads must be a whole number >= 1 (got ${String(o.memoryThreads)})`);
+  if (o.memoryLimitMb !== undefined && !(typeof o.memoryLimitMb === 'number' && o.memoryLimitMb >= 1)) {
+    problems.push(`memoryLimitMb must be a number >= 1 (got ${String(o.memoryLimitMb)})`);
+  }
+  for (const key of ['idleTimeoutMs', 'abortGraceMs'] as const) {
+    const v = o[key];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v))) problems.push(`${key} must be a number >= 0 (got ${String(v)})`);
+  }
+  return problems;
+}

@@ -1,0 +1,94 @@
+import { once } from 'node:events';
+import type { Worker } from 'node:worker_threads';
+import { GraphDefinition } from '@portflow/core';
+import { createWorkerEngine, createWorkerExecutor } from './index';
+import { loadFixtures } from './testing/fixtures';
+
+jest.setTimeout(30_000);
+
+const ops = loadFixtures();
+
+function busyGraph(count: number, ms = 20): GraphDefinition {
+  const g = new GraphDefinition();
+  for (let i = 0; i < count; i++) g.add(new ops.Busy(ms, { id: `b${i}` }));
+  return g;
+}
+
+describe('worker threads and close()', () => {
+  it('creates pools lazily, on the first worker operation', async () => {
+    const engine = createWorkerEngine({ cpuThreads: 2 });
+    try {
+      expect(engine.workers.pools).toEqual({ cpu: undefined, memory: undefined });
+      await engine.run(busyGraph(2));
+      expect(engine.workers.pools.cpu).toBeDefined();
+      expect(engine.workers.pools.memory).toBeUndefined();
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('leaves no threads behind after engine.close(): every worker has exited', async () => {
+    const engine = createWorkerEngine({ cpuThreads: 2 });
+    const g = busyGraph(4);
+    g.add(new ops.Crasher('oom', { id: 'memory', resource: 'memory_bound' }));
+    const small = createWorkerEngine({ cpuThreads: 1, workers: { memoryLimitMb: 48 } });
+    await engine.run(busyGraph(4));
+    await small.run(g, { failurePolicy: 'continue' }); // uses both pools
+    const threads: Worker[] = [...engine.workers.pools.cpu!.threads, ...small.workers.pools.cpu!.threads, ...small.workers.pools.memory!.threads];
+    expect(threads.length).toBeGreaterThanOrEqual(3);
+    const exits = threads.map((t) => once(t, 'exit'));
+    await engine.close();
+    await small.close();
+    await Promise.all(exits);
+    expect(engine.workers.threadCount).toBe(0);
+    expect(small.workers.threadCount).toBe(0);
+    expect(engine.workers.pools.cpu!.threads).toHaveLength(0);
+  });
+
+  it('close() while a worker operation runs cancels it and still ends every thread', async () => {
+    const engine = createWorkerEngine({ cpuThreads: 1, workers: { abortGraceMs: 10 } });
+    const g = new GraphDefinition();
+    g.add(new ops.SpinForever({ id: 'spinner' }));
+    const handle = engine.start(g);
+    await new Promise<void>((resolve) => handle.events$.subscribe((e) => e.type === 'OperationStarted' && resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await engine.close();
+    expect((await handle.result).status).toBe('cancelled');
+    expect(engine.workers.threadCount).toBe(0);
+  });
+
+  it('an executor closed directly aborts its running tasks instead of leaving them hanging', async () => {
+    const workers = createWorkerExecutor({ threads: 1 });
+    const op = new ops.SpinForever({ id: 'spinner' });
+    const context = {
+      runId: 'r',
+      operationId: 'spinner',
+      attempt: 1,
+      signal: new AbortController().signal,
+      logger: { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } },
+      variables: {},
+      reportProgress() {},
+    };
+    const running = workers.execute(op, {}, context) as Promise<unknown>;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await workers.close();
+    await expect(running).rejects.toThrow('the worker executor was closed');
+    expect(workers.threadCount).toBe(0);
+    expect(() => workers.execute(op, {}, context)).toThrow(/the worker executor is closed/);
+  });
+
+  it('supports await using', async () => {
+    let engineRef: ReturnType<typeof createWorkerEngine> | undefined;
+    {
+      const engine = createWorkerEngine({ cpuThreads: 1 });
+      engineRef = engine;
+      try {
+        await engine.run(busyGraph(1));
+        expect(engine.workers.threadCount).toBe(1);
+      } finally {
+        await engine[Symbol.asyncDispose]();
+      }
+    }
+    expect(engineRef.workers.threadCount).toBe(0);
+  });
+});

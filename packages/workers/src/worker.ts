@@ -1,0 +1,151 @@
+/**
+ * The worker-thread entry piscina loads: rebuilds the operation from its
+ * module and cloned fields, gives it a context whose signal, logger and
+ * progress talk to the main thread over the task's port, runs it, and sends
+ * the outcome back on that port.
+ * @internal
+ */
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import type { ExecutionContext, LogFields, Logger, LogLevel } from '@portflow/core';
+import { deserializeError, restoreBuffers, serializeError, tagBuffers, transferables, type MainMessage, type StartMessage, type WorkerMessage, type WorkerTask } from './protocol';
+
+type OperationClass = { prototype: object; name: string };
+type Executable = { execute(inputs: unknown, context: ExecutionContext): unknown };
+
+const classes = new Map<string, OperationClass>();
+// A real dynamic import, which TypeScript's CommonJS output would turn into require().
+const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
+
+async function loadClass(modulePath: string, exportName: string): Promise<OperationClass> {
+  const key = `${modulePath}#${exportName}`;
+  const cached = classes.get(key);
+  if (cached) return cached;
+  let mod: Record<string, unknown>;
+  try {
+    mod = require(modulePath) as Record<string, unknown>; // eslint-disable-line @typescript-eslint/no-require-imports
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'ERR_REQUIRE_ESM' && code !== 'ERR_REQUIRE_ASYNC_MODULE') throw error;
+    mod = await importModule(pathToFileURL(modulePath).href);
+  }
+  const ctor = mod[exportName] ?? (mod.default as Record<string, unknown> | undefined)?.[exportName];
+  if (typeof ctor !== 'function') {
+    throw new TypeError(`Worker: module ${modulePath} has no export '${exportName}' holding an operation class (exports: ${Object.keys(mod).join(', ') || 'none'})`);
+  }
+  classes.set(key, ctor as OperationClass);
+  return ctor as OperationClass;
+}
+
+function send(port: MessagePort, message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+  try {
+    port.postMessage(message, transfer);
+    return;
+  } catch (error) {
+    if (message.type === 'log') {
+      // Fields that cannot be cloned are sent as text rather than lost.
+      const fields = message.fields ? Object.fromEntries(Object.entries(message.fields).map(([k, v]) => [k, safeText(v)])) : undefined;
+      const bindings = message.bindings ? Object.fromEntries(Object.entries(message.bindings).map(([k, v]) => [k, safeText(v)])) : undefined;
+      port.postMessage({ ...message, fields, bindings });
+      return;
+    }
+    if (message.type === 'result' && message.ok) {
+      const reason = new TypeError(
+        `The operation's outputs cannot be sent back to the main thread (${error instanceof Error ? error.message : String(error)}). ` +
+          `Outputs of worker operations must be structured-cloneable: plain data, arrays, Map/Set, Date, typed arrays and ArrayBuffers, no functions or handles.`,
+      );
+      port.postMessage({ type: 'result', ok: false, error: serializeError(reason) } satisfies WorkerMessage);
+      return;
+    }
+    throw error;
+  }
+}
+
+function safeText(value: unknown): unknown {
+  try {
+    structuredClone(value);
+    return value;
+  } catch {
+    return typeof value === 'function' ? `[function ${(value as { name?: string }).name || 'anonymous'}]` : String(value);
+  }
+}
+
+class PortLogger implements Logger {
+  constructor(
+    private readonly port: MessagePort,
+    private readonly bindings: LogFields | undefined,
+  ) {}
+  private write(level: LogLevel, message: string, fields?: LogFields): void {
+    send(this.port, { type: 'log', level, message: String(message), fields: fields as Record<string, unknown> | undefined, bindings: this.bindings as Record<string, unknown> | undefined });
+  }
+  debug(message: string, fields?: LogFields): void {
+    this.write('debug', message, fields);
+  }
+  info(message: string, fields?: LogFields): void {
+    this.write('info', message, fields);
+  }
+  warn(message: string, fields?: LogFields): void {
+    this.write('warn', message, fields);
+  }
+  error(message: string, fields?: LogFields): void {
+    this.write('error', message, fields);
+  }
+  child(bindings: LogFields): Logger {
+    return new PortLogger(this.port, { ...this.bindings, ...bindings });
+  }
+}
+
+function workerVariables(values: Record<string, unknown>, missing: readonly string[]): Readonly<Record<string, unknown>> {
+  for (const key of missing) {
+    Object.defineProperty(values, key, {
+      enumerable: true,
+      get() {
+        throw new TypeError(`Run variable '${key}' cannot be cloned to a worker thread (it holds a function or a handle), so worker operations cannot read it`);
+      },
+    });
+  }
+  return Object.freeze(values);
+}
+
+async function readStart(port: MessagePort): Promise<StartMessage> {
+  const queued = receiveMessageOnPort(port);
+  if (queued !== undefined) return queued.message as StartMessage;
+  return new Promise((resolve) => port.once('message', resolve));
+}
+
+/** Runs one attempt; the outcome goes back on `task.port`, the return value is unused. */
+export default async function runTask(task: WorkerTask): Promise<null> {
+  const { port } = task;
+  const start = await readStart(port);
+  const controller = new AbortController();
+  const onMessage = (message: MainMessage): void => {
+    if (message.type === 'abort') controller.abort(deserializeError(message.reason));
+  };
+  port.on('message', onMessage);
+  try {
+    const ctor = await loadClass(task.modulePath, task.exportName);
+    const operation = Object.assign(Object.create(ctor.prototype) as object, start.state) as Executable & { _settings?: object };
+    if (operation._settings) Object.freeze(operation._settings);
+    restoreBuffers(start.inputs, start.inputBuffers);
+    const context: ExecutionContext = {
+      runId: task.runId,
+      operationId: task.operationId,
+      attempt: task.attempt,
+      signal: controller.signal,
+      logger: new PortLogger(port, undefined),
+      variables: workerVariables(start.variables, start.missingVariables),
+      reportProgress(fraction: number, message?: string): void {
+        send(port, { type: 'progress', fraction, ...(message === undefined ? {} : { message: String(message) }) });
+      },
+    };
+    const outputs = await operation.execute(start.inputs, context);
+    send(port, { type: 'result', ok: true, outputs, buffers: tagBuffers(outputs) }, start.transferOutputs ? transferables(outputs) : []);
+  } catch (error) {
+    const aborted = controller.signal.aborted && error === controller.signal.reason;
+    send(port, { type: 'result', ok: false, error: serializeError(error), ...(aborted ? { aborted } : {}) });
+  } finally {
+    port.off('message', onMessage);
+    port.unref();
+  }
+  return null;
+}
