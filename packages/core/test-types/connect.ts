@@ -161,3 +161,14 @@ class Big extends Operation {
   }
 }
 void Big;
+
+// A declared type may be wider than the decorator's: typed arrays, optional inputs.
+class Bytes extends Operation {
+  @Input(Uint8Array) data!: InputPort<Uint8Array>;
+  @Input(Number) maybe!: InputPort<number | undefined>;
+  @Output(Uint8Array) out!: OutputPort<Uint8Array>;
+  execute({ data }: Inputs<Bytes>): Outputs<Bytes> {
+    return { out: data };
+  }
+}
+void Bytes;

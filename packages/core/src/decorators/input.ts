@@ -1,5 +1,5 @@
 import type { PortType, ValueOf } from '../port-type';
-import type { CollectInputPort, InputPort, PortOptions } from '../port';
+import type { CollectInputPort, InputPort, OutputPort, PortOptions } from '../port';
 import { recordPort } from './port-metadata';
 
 /** Options of `@Input`: every {@link PortOptions} field but `type` and `collect`. */
@@ -8,10 +8,43 @@ export type InputOptions = Omit<PortOptions, 'type' | 'collect'>;
 /** The value type a port decorator's type argument stands for (`any` when no type is given). */
 export type DecoratedValue<P> = [P] extends [undefined] ? any : ValueOf<P>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** Whether one of two types is assignable to the other. */
+type Related<A, B> = [A] extends [B] ? true : [B] extends [A] ? true : false;
+
+/**
+ * `K` when property `K` of `O` is declared as a port of the decorator's kind
+ * whose value type `X` is related to the decorator's type `V` (one assignable
+ * to the other); otherwise `never`, which makes the decorator a compile
+ * error. So `@Input(Number)` fits `InputPort<number>` and
+ * `InputPort<number | undefined>`, `@Input(Array)` fits `InputPort<string[]>`,
+ * `@Input(Uint8Array)` fits `InputPort<Uint8Array>`, and `@Input(Number)` on
+ * `InputPort<string>` or on an `OutputPort` does not compile.
+ */
+export type PortKeyCheck<O, K extends keyof O, Kind, V> =
+  O[K] extends InputPort<infer X>
+    ? Kind extends 'input'
+      ? Related<V, X> extends true
+        ? K
+        : never
+      : never
+    : O[K] extends CollectInputPort<infer X>
+      ? Kind extends 'collect'
+        ? Related<V, X> extends true
+          ? K
+          : never
+        : never
+      : O[K] extends OutputPort<infer X>
+        ? Kind extends 'output'
+          ? Related<V, X> extends true
+            ? K
+            : never
+          : never
+        : never;
+
 /**
  * Declares an input port. The property's declared type must be
- * `InputPort<T>` (or `InputPort<T | undefined>` for optional inputs) where `T`
- * matches `type`; the compiler rejects a mismatch.
+ * `InputPort<T>` where `T` can hold values of `type` (`InputPort<T | undefined>`
+ * for optional inputs); the compiler rejects a mismatch.
  *
  * @param type - runtime type of the value (`Number`, `Buffer`, a class, a {@link guard}).
  * @param options - optional / default / description.
@@ -26,10 +59,7 @@ export type DecoratedValue<P> = [P] extends [undefined] ? any : ValueOf<P>; // e
  * ```
  */
 export function Input<P extends PortType | undefined = undefined>(type?: P, options: InputOptions = {}) {
-  return <K extends string>(
-    prototype: { [Q in K]: InputPort<DecoratedValue<P>> | InputPort<DecoratedValue<P> | undefined> },
-    propertyKey: K,
-  ): void => {
+  return <O extends object, K extends keyof O & string>(prototype: O, propertyKey: K & PortKeyCheck<O, K, 'input', DecoratedValue<P>>): void => {
     recordPort(prototype, propertyKey, 'input', { ...options, type });
   };
 }
@@ -49,7 +79,7 @@ export function Input<P extends PortType | undefined = undefined>(type?: P, opti
  * ```
  */
 export function Collect<P extends PortType | undefined = undefined>(type?: P, options: Omit<InputOptions, 'default'> = {}) {
-  return <K extends string>(prototype: { [Q in K]: CollectInputPort<DecoratedValue<P>> }, propertyKey: K): void => {
+  return <O extends object, K extends keyof O & string>(prototype: O, propertyKey: K & PortKeyCheck<O, K, 'collect', DecoratedValue<P>>): void => {
     recordPort(prototype, propertyKey, 'input', { ...options, type, collect: true });
   };
 }

@@ -1,7 +1,6 @@
 import type { PortType } from '../port-type';
-import type { OutputPort } from '../port';
 import { recordPort } from './port-metadata';
-import type { DecoratedValue } from './input';
+import type { DecoratedValue, PortKeyCheck } from './input';
 
 /**
  * Declares an output port. The property's declared type must be
@@ -17,7 +16,7 @@ import type { DecoratedValue } from './input';
  * ```
  */
 export function Output<P extends PortType | undefined = undefined>(type?: P, options: { description?: string } = {}) {
-  return <K extends string>(prototype: { [Q in K]: OutputPort<DecoratedValue<P>> }, propertyKey: K): void => {
+  return <O extends object, K extends keyof O & string>(prototype: O, propertyKey: K & PortKeyCheck<O, K, 'output', DecoratedValue<P>>): void => {
     recordPort(prototype, propertyKey, 'output', { description: options.description, type });
   };
 }
