@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { filter, map, type Observable, Subject } from 'rxjs';
-import { InvalidOptionsError } from './errors';
+import { GraphValidationError, InvalidOptionsError } from './errors';
+import type { ExecutorProblem } from './graph-problem';
 import type { EngineEvent } from './events';
 import type { ExecutionResult } from './execution-result';
 import { GraphDefinition } from './graph-definition';
@@ -11,7 +12,7 @@ import { RESOURCE_HINTS, type ResourceHint } from './operation-settings';
 import { NO_RETRY, retryPolicyProblems, type RetryPolicy } from './retry-policy';
 import type { RunHandle } from './run-handle';
 import { RunExecution, type FailurePolicy } from './run-execution';
-import { planFor } from './run-plan';
+import { planFor, type RunPlan } from './run-plan';
 import { SlotPool } from './slot-pool';
 import type { CancellationToken } from './cancellation-token';
 
@@ -72,6 +73,8 @@ export class ExecutionEngine {
   private readonly options: Required<Omit<EngineOptions, 'timeoutMs'>> & Pick<EngineOptions, 'timeoutMs'>;
   private readonly pool: SlotPool;
   private closed = false;
+  /** Plans whose operations this engine's executors accepted. */
+  private readonly acceptedPlans = new WeakSet<RunPlan>();
 
   constructor(options: EngineOptions = {}) {
     const problems = engineOptionProblems(options);
@@ -113,6 +116,7 @@ export class ExecutionEngine {
     const problems = runOptionProblems(options);
     if (problems.length > 0) throw new InvalidOptionsError('run options', problems);
     const plan = planFor(graph);
+    this.checkExecutors(plan);
     const o = this.options;
     const execution = new RunExecution(plan, {
       runId: options.runId ?? randomUUID(),
@@ -157,6 +161,27 @@ export class ExecutionEngine {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Asks each operation's executor whether it can run it; throws every refusal at once. */
+  private checkExecutors(plan: RunPlan): void {
+    if (this.acceptedPlans.has(plan)) return;
+    const problems: ExecutorProblem[] = [];
+    const { executors } = this.options;
+    for (let i = 0; i < plan.operations.length; i++) {
+      const resource = plan.resources[i]!;
+      const reasons = executors[resource]?.validate?.(plan.operations[i]!) ?? [];
+      for (const reason of reasons) {
+        problems.push({
+          kind: 'executor',
+          operationId: plan.ids[i]!,
+          resource,
+          message: `Operation '${plan.ids[i]}' (${resource}) cannot run on its executor: ${reason}`,
+        });
+      }
+    }
+    if (problems.length > 0) throw new GraphValidationError(plan.graphName, problems);
+    this.acceptedPlans.add(plan);
   }
 
   /**

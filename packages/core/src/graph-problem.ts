@@ -54,6 +54,13 @@ export interface InvalidSettingsProblem extends ProblemBase {
   readonly operationId: string;
 }
 
+/** The executor chosen for an operation's resource hint cannot run it (e.g. a worker pool and a closure). */
+export interface ExecutorProblem extends ProblemBase {
+  readonly kind: 'executor';
+  readonly operationId: string;
+  readonly resource: string;
+}
+
 /**
  * One problem found by `GraphDefinition.validate()`; a union discriminated on
  * `kind`.
@@ -65,4 +72,5 @@ export type GraphProblem =
   | DuplicateIdProblem
   | MultipleSourcesProblem
   | TypeMismatchProblem
-  | InvalidSettingsProblem;
+  | InvalidSettingsProblem
+  | ExecutorProblem;

@@ -38,6 +38,7 @@ export type {
   MultipleSourcesProblem,
   TypeMismatchProblem,
   InvalidSettingsProblem,
+  ExecutorProblem,
 } from './graph-problem';
 export {
   PortflowError,

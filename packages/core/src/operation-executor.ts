@@ -18,6 +18,13 @@ import type { Operation } from './operation';
 export interface OperationExecutor {
   /** Runs one attempt; returns (or resolves to) the operation's outputs. */
   execute(operation: Operation, inputs: Readonly<Record<string, unknown>>, context: ExecutionContext): unknown;
+  /**
+   * Why `operation` cannot run on this executor (empty or undefined when it
+   * can). The engine asks before a run's first operation starts, once per
+   * graph version, and rejects the run with a `GraphValidationError` listing
+   * every reason (problem kind `executor`), so nothing fails half-way.
+   */
+  validate?(operation: Operation): readonly string[] | undefined;
   /** Releases the executor's resources; called by `engine.close()`. */
   close?(): Promise<void> | void;
 }

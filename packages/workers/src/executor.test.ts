@@ -1,5 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
-import { createLogger, ExecutionEngine, GraphDefinition, Operation, Output, type EngineEvent, type LogEntry, type OutputPort, type Outputs } from '@portflow/core';
+import { createLogger, ExecutionEngine, GraphDefinition, GraphValidationError, Operation, Output, type EngineEvent, type LogEntry, type OutputPort, type Outputs } from '@portflow/core';
 import { createWorkerEngine, createWorkerExecutor, runOnMainThread } from './index';
 import { loadFixtures, maxOverlap } from './testing/fixtures';
 
@@ -309,18 +309,25 @@ describe('main-thread opt-out', () => {
 });
 
 describe('an executor wired by hand', () => {
-  it('works on a plain ExecutionEngine, and rejects an incapable operation with a clear error instead of a confusing one', async () => {
+  it('works on a plain ExecutionEngine, which rejects an incapable operation before the run', async () => {
     const workers = createWorkerExecutor({ threads: 1 });
     const engine = new ExecutionEngine({ cpuThreads: 1, executors: { cpu_bound: workers } });
     try {
-      const g = new GraphDefinition();
+      const good = new GraphDefinition();
       const busy = new ops.Busy(1, { id: 'busy' });
-      const undeclared = new ops.Undeclared({ id: 'undeclared' });
-      g.add(busy, undeclared);
-      const result = await engine.run(g, { failurePolicy: 'continue' });
+      good.add(busy);
+      const result = await engine.run(good);
       expect(result.getOutput(busy, 'thread')).toBeGreaterThan(0);
-      expect(result.errors.map((e) => [e.operationId, e.message])).toEqual([
-        ['undeclared', expect.stringContaining('@WorkerOperation(__filename)')],
+
+      const bad = new GraphDefinition();
+      bad.add(new ops.Busy(1, { id: 'busy' }), new ops.Undeclared({ id: 'undeclared' }));
+      const error = await engine.run(bad).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(GraphValidationError);
+      expect((error as GraphValidationError).problems).toEqual([
+        expect.objectContaining({ kind: 'executor', operationId: 'undeclared', message: expect.stringContaining('@WorkerOperation(__filename)') }),
       ]);
     } finally {
       await engine.close();
