@@ -15,6 +15,11 @@ describe('parallelism', () => {
   it('runs two CPU-bound operations at the same time on two threads', async () => {
     const engine = createWorkerEngine({ cpuThreads: 2 });
     try {
+      // Start both threads first: on a loaded machine, spawning a thread can
+      // take longer than the measured operations themselves.
+      const warmUp = new GraphDefinition();
+      warmUp.add(new ops.Busy(50, { id: 'w1' }), new ops.Busy(50, { id: 'w2' }));
+      await engine.run(warmUp);
       const g = new GraphDefinition();
       const a = new ops.Busy(300, { id: 'a' });
       const b = new ops.Busy(300, { id: 'b' });

@@ -218,8 +218,7 @@ export class WorkerPoolExecutor implements OperationExecutor {
             context.reportProgress(message.fraction, message.message);
             return;
           case 'log': {
-            const logger = message.bindings ? context.logger.child(message.bindings) : context.logger;
-            logger[message.level](message.message, message.fields);
+            context.logger[message.level](message.message, message.fields);
             return;
           }
           case 'result':

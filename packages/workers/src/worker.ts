@@ -7,7 +7,7 @@
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import type { ExecutionContext, LogFields, Logger, LogLevel } from '@portflow/core';
+import { createLogger, type ExecutionContext, type Logger } from '@portflow/core';
 import { deserializeError, restoreBuffers, serializeError, tagBuffers, transferables, type MainMessage, type StartMessage, type WorkerMessage, type WorkerTask } from './protocol';
 
 type OperationClass = { prototype: object; name: string };
@@ -45,8 +45,7 @@ function send(port: MessagePort, message: WorkerMessage, transfer: ArrayBuffer[]
     if (message.type === 'log') {
       // Fields that cannot be cloned are sent as text rather than lost.
       const fields = message.fields ? Object.fromEntries(Object.entries(message.fields).map(([k, v]) => [k, safeText(v)])) : undefined;
-      const bindings = message.bindings ? Object.fromEntries(Object.entries(message.bindings).map(([k, v]) => [k, safeText(v)])) : undefined;
-      port.postMessage({ ...message, fields, bindings });
+      port.postMessage({ ...message, fields });
       return;
     }
     if (message.type === 'result' && message.ok) {
@@ -70,29 +69,9 @@ function safeText(value: unknown): unknown {
   }
 }
 
-class PortLogger implements Logger {
-  constructor(
-    private readonly port: MessagePort,
-    private readonly bindings: LogFields | undefined,
-  ) {}
-  private write(level: LogLevel, message: string, fields?: LogFields): void {
-    send(this.port, { type: 'log', level, message: String(message), fields: fields as Record<string, unknown> | undefined, bindings: this.bindings as Record<string, unknown> | undefined });
-  }
-  debug(message: string, fields?: LogFields): void {
-    this.write('debug', message, fields);
-  }
-  info(message: string, fields?: LogFields): void {
-    this.write('info', message, fields);
-  }
-  warn(message: string, fields?: LogFields): void {
-    this.write('warn', message, fields);
-  }
-  error(message: string, fields?: LogFields): void {
-    this.write('error', message, fields);
-  }
-  child(bindings: LogFields): Logger {
-    return new PortLogger(this.port, { ...this.bindings, ...bindings });
-  }
+/** A logger whose entries (bindings merged into fields) go to the main thread's logger for the attempt. */
+function portLogger(port: MessagePort): Logger {
+  return createLogger((entry) => send(port, { type: 'log', level: entry.level, message: String(entry.message), fields: { ...entry.fields } }));
 }
 
 function workerVariables(values: Record<string, unknown>, missing: readonly string[]): Readonly<Record<string, unknown>> {
@@ -132,7 +111,7 @@ export default async function runTask(task: WorkerTask): Promise<null> {
       operationId: task.operationId,
       attempt: task.attempt,
       signal: controller.signal,
-      logger: new PortLogger(port, undefined),
+      logger: portLogger(port),
       variables: workerVariables(start.variables, start.missingVariables),
       reportProgress(fraction: number, message?: string): void {
         send(port, { type: 'progress', fraction, ...(message === undefined ? {} : { message: String(message) }) });
