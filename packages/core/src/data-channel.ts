@@ -1,6 +1,14 @@
 import { Observable, Subject } from 'rxjs';
 import type { Operation } from './operation';
 
+/** Channels with at least one subscriber, across all graphs: lets the engine skip per-edge checks when none has. */
+let observedChannels = 0;
+
+/** @internal whether any channel anywhere has a subscriber. */
+export function anyChannelObserved(): boolean {
+  return observedChannels > 0;
+}
+
 /**
  * A connection from one operation's output port to another's input port,
  * made by `GraphDefinition.connect`. During a run the engine delivers the
@@ -18,7 +26,8 @@ import type { Operation } from './operation';
  * ```
  */
 export class DataChannel<T = unknown> {
-  private readonly subject = new Subject<T>();
+  private subject: Subject<T> | undefined;
+  private subscribers = 0;
 
   /** @internal created by GraphDefinition.connect */
   constructor(
@@ -37,7 +46,14 @@ export class DataChannel<T = unknown> {
    * (runs of one graph interleave; use the run's events to tell them apart).
    */
   get values$(): Observable<T> {
-    return this.subject.asObservable();
+    return new Observable<T>((subscriber) => {
+      if (this.subscribers++ === 0) observedChannels++;
+      const subscription = (this.subject ??= new Subject<T>()).subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        if (--this.subscribers === 0) observedChannels--;
+      };
+    });
   }
 
   /** `source.port -> target.port`, with operation ids. */
@@ -47,11 +63,11 @@ export class DataChannel<T = unknown> {
 
   /** @internal whether anyone listens; checked before delivering. */
   get observed(): boolean {
-    return this.subject.observed;
+    return this.subscribers > 0;
   }
 
   /** @internal called by the engine for each delivered value. */
   deliver(value: T): void {
-    this.subject.next(value);
+    this.subject?.next(value);
   }
 }

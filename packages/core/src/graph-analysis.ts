@@ -22,6 +22,8 @@ export interface GraphAnalysis {
   readonly order: Int32Array;
   /** Units of work done, for complexity tests: grows linearly with V + E. */
   readonly steps: number;
+  /** Index (into `operations`) of each operation. */
+  readonly index: ReadonlyMap<Operation, number>;
 }
 
 /** Checks a graph's operations, channels and dependencies. @internal */
@@ -120,7 +122,7 @@ export function analyzeGraph(
       message: `Operations form a cycle: ${path.join(' -> ')}; remove one of these connections or dependencies.`,
     });
   }
-  return { problems, order, steps };
+  return { problems, order, steps, index };
 }
 
 function portProblem(op: Operation, port: string, wanted: 'input' | 'output', actual: 'input' | 'output' | undefined): GraphProblem {

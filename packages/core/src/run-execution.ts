@@ -8,6 +8,7 @@ import type { Logger } from './logger';
 import type { OperationExecutor } from './operation-executor';
 import type { ResourceHint } from './operation-settings';
 import type { CompiledPort } from './port-descriptor';
+import { anyChannelObserved } from './data-channel';
 import { ReadyQueue } from './ready-queue';
 import { retryDelay, type RetryPolicy } from './retry-policy';
 import { RunContext, type AttemptHost } from './run-context';
@@ -289,7 +290,7 @@ export class RunExecution implements SlotUser, AttemptHost {
       throw new PortTypeError({ operationId: this.ids[i]!, port: port.name, direction: 'input', expected: port.typeName, actual: describeValue(value) });
     }
     // A retry reads the same value again; the channel showed it once already.
-    if (source.channel.observed && this.attempts[i] === 1) source.channel.deliver(value);
+    if (anyChannelObserved() && source.channel.observed && this.attempts[i] === 1) source.channel.deliver(value);
     return value;
   }
 

@@ -54,61 +54,74 @@ export function planFor(graph: GraphDefinition): RunPlan {
 }
 
 function compile(graph: GraphDefinition): RunPlan {
-  const order = graph.analysis().order;
+  const { order, index: addedIndex } = graph.analysis();
   const added = graph.operations;
   const n = added.length;
   const operations: Operation[] = new Array(n);
   const ids: string[] = new Array(n);
-  const position = new Map<Operation, number>();
+  // Position of each operation, found through its index in `added` (one Map
+  // lookup per operation instead of one per edge end).
+  const positionOfAdded = new Int32Array(n);
   for (let k = 0; k < n; k++) {
-    const op = added[order[k]!]!;
+    const a = order[k]!;
+    const op = added[a]!;
     operations[k] = op;
     ids[k] = op.id;
-    position.set(op, k);
+    positionOfAdded[a] = k;
   }
+  const position = (op: Operation): number => positionOfAdded[addedIndex.get(op)!]!;
 
   const edgeCount = graph.channels.length + graph.dependencies.length;
   const from = new Int32Array(edgeCount);
   const to = new Int32Array(edgeCount);
   let e = 0;
-  const bindings = new Map<string, InputSource[]>();
+  // Sources per (target position, port name): a per-target map keyed by the
+  // interned port name, no string building per edge.
+  const bindings: (Map<string, InputSource[]> | undefined)[] = new Array(n);
   for (const channel of graph.channels) {
-    const s = position.get(channel.source)!;
-    const t = position.get(channel.target)!;
+    const s = position(channel.source);
+    const t = position(channel.target);
     from[e] = s;
     to[e++] = t;
     const sourcePort = channel.source.portMap().get(channel.sourcePort)!;
     const targetPort = channel.target.portMap().get(channel.targetPort)!;
     const check = targetPort.check.test !== null && sourcePort.check.source !== targetPort.check.source;
-    const key = `${t}:${channel.targetPort}`;
-    const list = bindings.get(key) ?? [];
-    list.push({ index: s, port: channel.sourcePort, channel, check });
-    bindings.set(key, list);
+    const byPort = (bindings[t] ??= new Map());
+    const list = byPort.get(channel.targetPort);
+    const source = { index: s, port: channel.sourcePort, channel, check };
+    if (list === undefined) byPort.set(channel.targetPort, [source]);
+    else list.push(source);
   }
   for (const d of graph.dependencies) {
-    from[e] = position.get(d.prerequisite)!;
-    to[e++] = position.get(d.dependent)!;
+    from[e] = position(d.prerequisite);
+    to[e++] = position(d.dependent);
   }
   const inDegree = new Int32Array(n);
   for (let k = 0; k < edgeCount; k++) inDegree[to[k]!]!++;
 
   const inputs: (InputBinding[] | null)[] = new Array(n);
-  const outputs: (CompiledPort[] | null)[] = new Array(n);
+  const outputs: (readonly CompiledPort[] | null)[] = new Array(n);
   const resources: ResourceHint[] = new Array(n);
-  const indexById = new Map<string, number>();
+  const NONE: readonly InputSource[] = [];
   for (let k = 0; k < n; k++) {
     const op = operations[k]!;
-    indexById.set(ids[k]!, k);
     resources[k] = op.settings.resource ?? 'io_bound';
-    let ins: InputBinding[] | null = null;
-    let outs: CompiledPort[] | null = null;
-    for (const port of op.portMap().values()) {
-      if (port.direction === 'input') (ins ??= []).push({ port, sources: bindings.get(`${k}:${port.name}`) ?? [] });
-      else (outs ??= []).push(port);
+    const split = splitPorts(op.portMap());
+    outputs[k] = split.outputs;
+    const ins = split.inputs;
+    if (ins === null) {
+      inputs[k] = null;
+      continue;
     }
-    inputs[k] = ins;
-    outputs[k] = outs;
+    const byPort = bindings[k];
+    const list: InputBinding[] = new Array(ins.length);
+    for (let p = 0; p < ins.length; p++) list[p] = { port: ins[p]!, sources: byPort?.get(ins[p]!.name) ?? NONE };
+    inputs[k] = list;
   }
+  let indexById: Map<string, number> | undefined;
+  const lazyIndex: ReadonlyMap<string, number> = {
+    get: (id: string) => (indexById ??= new Map(ids.map((id, k) => [id, k]))).get(id),
+  } as ReadonlyMap<string, number>;
   return {
     graphName: graph.name,
     operations,
@@ -118,6 +131,21 @@ function compile(graph: GraphDefinition): RunPlan {
     inputs,
     outputs,
     resources,
-    indexById,
+    indexById: lazyIndex,
   };
+}
+
+const splits = new WeakMap<ReadonlyMap<string, CompiledPort>, { inputs: CompiledPort[] | null; outputs: CompiledPort[] | null }>();
+
+/** Input and output ports of a port map; shared by every operation of a class. */
+function splitPorts(ports: ReadonlyMap<string, CompiledPort>): { inputs: CompiledPort[] | null; outputs: CompiledPort[] | null } {
+  let split = splits.get(ports);
+  if (split === undefined) {
+    const all = [...ports.values()];
+    const ins = all.filter((p) => p.direction === 'input');
+    const outs = all.filter((p) => p.direction === 'output');
+    split = { inputs: ins.length > 0 ? ins : null, outputs: outs.length > 0 ? outs : null };
+    splits.set(ports, split);
+  }
+  return split;
 }
