@@ -20,26 +20,23 @@ type Related<A, B> = [A] extends [B] ? true : [B] extends [A] ? true : false;
  * `@Input(Uint8Array)` fits `InputPort<Uint8Array>`, and `@Input(Number)` on
  * `InputPort<string>` or on an `OutputPort` does not compile.
  */
-export type PortKeyCheck<O, K extends keyof O, Kind, V> =
-  O[K] extends InputPort<infer X>
-    ? Kind extends 'input'
-      ? Related<V, X> extends true
-        ? K
-        : never
+export type PortKeyCheck<O, K extends keyof O, Kind extends PortKind, V> = [PortKindOf<O[K]>] extends [never]
+  ? never
+  : PortKindOf<O[K]> extends Kind
+    ? Related<V, PortValueOf<O[K]>> extends true
+      ? K
       : never
-    : O[K] extends CollectInputPort<infer X>
-      ? Kind extends 'collect'
-        ? Related<V, X> extends true
-          ? K
-          : never
-        : never
-      : O[K] extends OutputPort<infer X>
-        ? Kind extends 'output'
-          ? Related<V, X> extends true
-            ? K
-            : never
-          : never
-        : never;
+    : never;
+
+/** The kinds of port property a decorator can sit on. */
+type PortKind = 'input' | 'collect' | 'output';
+
+/** Which kind of port a property's declared type is (never for other properties). */
+type PortKindOf<P> =
+  P extends InputPort<unknown> ? 'input' : P extends CollectInputPort<unknown> ? 'collect' : P extends OutputPort<unknown> ? 'output' : never;
+
+/** The value type a port property's declared type carries. */
+type PortValueOf<P> = P extends InputPort<infer X> | CollectInputPort<infer X> | OutputPort<infer X> ? X : never;
 
 /**
  * Declares an input port. The property's declared type must be
