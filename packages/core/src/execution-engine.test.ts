@@ -366,7 +366,7 @@ describe('ExecutionEngine option validation', () => {
     ['jitter above 1', { retry: { maxAttempts: 2, jitter: 2 } }, /retry\.jitter must be a number from 0 to 1/],
     ['retryOn not a function', { retry: { maxAttempts: 2, retryOn: true as never } }, /retry\.retryOn must be a function/],
     ['retry not an object', { retry: null as never }, /retry\.the retry policy must be an object/],
-    ['unknown executor class', { executors: { gpu: { execute: () => undefined } } as never }, /executors\.gpu is not a resource hint/],
+    ['executor key that is no name', { executors: { 'g p u': { execute: () => undefined } } as never }, /executors\.g p u: an executor's key is a resource hint/],
     ['executor without execute', { executors: { cpu_bound: {} } as never }, /executors\.cpu_bound must have an execute/],
     ['logger without child', { logger: { info: () => undefined } as never }, /logger must have the methods .* \(missing debug, warn, error, child\)/],
     ['random not a function', { random: 0.5 as never }, /random must be a function/],

@@ -6,6 +6,7 @@ import type { ExecutorProblem } from './graph-problem';
 import type { EngineEvent } from './events';
 import type { ExecutionResult } from './execution-result';
 import { GraphDefinition } from './graph-definition';
+import { EXECUTOR_NAME } from './graph-analysis';
 import { silentLogger, type Logger } from './logger';
 import type { OperationExecutor } from './operation-executor';
 import { RESOURCE_HINTS, type ResourceHint } from './operation-settings';
@@ -15,6 +16,16 @@ import { RunExecution, type FailurePolicy } from './run-execution';
 import { planFor, type RunPlan } from './run-plan';
 import { SlotPool } from './slot-pool';
 import type { CancellationToken } from './cancellation-token';
+
+/**
+ * The engine's executors, keyed by resource hint or by executor name.
+ *
+ * @example
+ * ```ts
+ * const executors: ExecutorMap = { cpu_bound: workerPool, gpu: gpuQueue };
+ * ```
+ */
+export type ExecutorMap = { readonly [K in ResourceHint]?: OperationExecutor } & { readonly [name: string]: OperationExecutor | undefined };
 
 /** Options of an {@link ExecutionEngine}; every field has a default. */
 export interface EngineOptions {
@@ -32,8 +43,13 @@ export interface EngineOptions {
   failurePolicy?: FailurePolicy;
   /** Parent of every operation's `context.logger` (default: silent). */
   logger?: Logger;
-  /** Where operations of each resource class run (default: inline on the main thread). */
-  executors?: Partial<Record<ResourceHint, OperationExecutor>>;
+  /**
+   * Where operations run, by key: a resource hint (`cpu_bound`: every
+   * operation of that class without an `executor` setting) or a name that
+   * operations choose with their `executor` setting (`gpu`, `remote`).
+   * Operations with neither run inline on the main thread.
+   */
+  executors?: ExecutorMap;
   /** Randomness for retry jitter, in [0, 1) (default `Math.random`); set it for reproducible tests. */
   random?: () => number;
 }
@@ -170,7 +186,21 @@ export class ExecutionEngine {
     const { executors } = this.options;
     for (let i = 0; i < plan.operations.length; i++) {
       const resource = plan.resources[i]!;
-      const reasons = executors[resource]?.validate?.(plan.operations[i]!) ?? [];
+      const key = plan.executorKeys[i]!;
+      const executor = executors[key];
+      if (executor === undefined && key !== resource) {
+        const known = Object.keys(executors);
+        problems.push({
+          kind: 'executor',
+          operationId: plan.ids[i]!,
+          resource,
+          message:
+            `Operation '${plan.ids[i]}' asks for executor '${key}', but the engine has none of that name ` +
+            `(it has ${known.length > 0 ? known.map((k) => `'${k}'`).join(', ') : 'none'}); register it with new ExecutionEngine({ executors: { '${key}': ... } })`,
+        });
+        continue;
+      }
+      const reasons = executor?.validate?.(plan.operations[i]!) ?? [];
       for (const reason of reasons) {
         problems.push({
           kind: 'executor',
@@ -278,7 +308,7 @@ function engineOptionProblems(options: EngineOptions): string[] {
     if (!isPlainObject(options.executors)) problems.push('executors must be an object keyed by resource hint');
     else {
       for (const [key, executor] of Object.entries(options.executors)) {
-        if (!RESOURCE_HINTS.includes(key as ResourceHint)) problems.push(`executors.${key} is not a resource hint; use one of ${RESOURCE_HINTS.join(', ')}`);
+        if (!EXECUTOR_NAME.test(key)) problems.push(`executors.${key}: an executor's key is a resource hint (${RESOURCE_HINTS.join(', ')}) or a name of letters, digits and _ . : -`);
         else if (typeof (executor as { execute?: unknown } | undefined)?.execute !== 'function') problems.push(`executors.${key} must have an execute(operation, inputs, context) method`);
       }
     }

@@ -139,8 +139,11 @@ function portProblem(op: Operation, port: string, wanted: 'input' | 'output', ac
   };
 }
 
+/** What an executor name may look like (engine option keys and the `executor` setting). @internal */
+export const EXECUTOR_NAME = /^[A-Za-z0-9_.:-]+$/;
+
 function settingsProblems(op: Operation): GraphProblem[] {
-  const { retry, timeoutMs, resource } = op.settings;
+  const { retry, timeoutMs, resource, executor } = op.settings;
   const messages: string[] = [];
   if (retry !== undefined) messages.push(...retryPolicyProblems(retry).map((p) => `retry: ${p}`));
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
@@ -148,6 +151,9 @@ function settingsProblems(op: Operation): GraphProblem[] {
   }
   if (resource !== undefined && !RESOURCE_HINTS.includes(resource)) {
     messages.push(`resource must be one of ${RESOURCE_HINTS.join(', ')} (got ${String(resource)})`);
+  }
+  if (executor !== undefined && !(typeof executor === 'string' && EXECUTOR_NAME.test(executor))) {
+    messages.push(`executor must be the name of one of the engine's executors, letters, digits and _ . : - (got ${JSON.stringify(executor)})`);
   }
   return messages.map((m) => ({ kind: 'invalid-settings', operationId: op.id, message: `Operation '${op.id}' settings: ${m}.` }));
 }

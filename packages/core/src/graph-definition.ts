@@ -1,15 +1,21 @@
 import { DataChannel } from './data-channel';
-import { GraphValidationError, UnknownOperationError } from './errors';
+import { GraphValidationError, OperationStateError, UnknownOperationError } from './errors';
 import { analyzeGraph, type GraphAnalysis, type OrderingDependency } from './graph-analysis';
 import type { GraphProblem } from './graph-problem';
 import { renderDot, renderMermaid } from './graph-render';
-import { Operation } from './operation';
+import { Operation, type OperationPlacement } from './operation';
 import type { InputPortAccepting, OutputPortName, OutputValue } from './port';
 
 /** Options of a {@link GraphDefinition}. */
 export interface GraphOptions {
   /** Name used in messages and renderings (default `graph`). */
   name?: string;
+  /**
+   * Refuse operations without an explicit id instead of deriving one
+   * (default false). Turn it on where ids must survive edits to the graph:
+   * checkpoints, caches and re-runs from a step key their records by id.
+   */
+  requireIds?: boolean;
 }
 
 /**
@@ -31,6 +37,8 @@ export interface GraphOptions {
 export class GraphDefinition {
   /** Name used in messages and renderings. */
   readonly name: string;
+  /** Whether operations must bring their own ids; see {@link GraphOptions.requireIds}. */
+  readonly requireIds: boolean;
   private readonly _operations: Operation[] = [];
   private readonly _members = new Set<Operation>();
   private readonly _channels: DataChannel[] = [];
@@ -42,19 +50,39 @@ export class GraphDefinition {
 
   constructor(options: GraphOptions = {}) {
     this.name = options.name ?? 'graph';
+    this.requireIds = options.requireIds === true;
   }
 
   /**
-   * Adds operations (once each; adding one again does nothing). Operations
-   * without an id get one derived from their class name: `Add_1`, `Add_2`...
+   * Adds an operation with its id and settings, as `op.with(placement)` would.
+   *
+   * @example
+   * ```ts
+   * graph.add(new Train(), { id: 'train', retry: { maxAttempts: 3 }, executor: 'gpu' });
+   * ```
    */
-  add(...operations: Operation[]): this {
+  add(operation: Operation, placement: OperationPlacement): this;
+  /**
+   * Adds operations (once each; adding one again does nothing). Operations
+   * without an id get one derived from their type name: `Add_1`, `Add_2`...
+   * (see {@link OperationPlacement.id} for when that is stable).
+   */
+  add(...operations: Operation[]): this;
+  add(...args: unknown[]): this {
+    const placement = args.length === 2 && !(args[1] instanceof Operation) && typeof args[1] === 'object' && args[1] !== null ? (args[1] as OperationPlacement) : undefined;
+    const operations = (placement === undefined ? args : [args[0]]) as Operation[];
     for (const op of operations) {
       if (!(op instanceof Operation)) {
         throw new TypeError(`GraphDefinition.add expects Operation instances, got ${String(op)}`);
       }
+      if (placement !== undefined) op.with(placement);
       if (this._members.has(op)) continue;
-      if (!op.hasId) op.assignId(this.deriveId(op));
+      if (!op.hasId) {
+        if (this.requireIds) {
+          throw new OperationStateError(`Graph '${this.name}' requires explicit operation ids (requireIds: true): give this ${op.type} one with graph.add(op, { id: '...' })`);
+        }
+        op.assignId(this.deriveId(op));
+      }
       this._ids.add(op.id);
       this._members.add(op);
       this._operations.push(op);
@@ -182,7 +210,7 @@ export class GraphDefinition {
   }
 
   private deriveId(op: Operation): string {
-    const base = op.constructor.name || 'Operation';
+    const base = op.type.replace(/[^A-Za-z0-9_.:\-/]/g, '_');
     let n = this._idCounters.get(base) ?? 0;
     let id: string;
     do id = `${base}_${++n}`;

@@ -4,10 +4,13 @@
  */
 import 'reflect-metadata';
 
-export { Operation, DynamicOperation, type OperationInit, type ExecuteResult } from './operation';
+export { Operation, DynamicOperation, type OperationInit, type OperationPlacement, type ExecuteResult } from './operation';
+export type { OperationRef, OperationResolver, ModuleLocation, RefSettings } from './operation-ref';
+export { ModuleResolver, type ModuleResolverOptions } from './module-resolver';
+export { jsonProblem, canonicalJson, type JsonValue } from './plain-data';
 export { Input, Collect, type InputOptions, type DecoratedValue } from './decorators/input';
 export { Output } from './decorators/output';
-export { OperationOptions } from './decorators/operation-options';
+export { OperationOptions, type OperationDeclaration } from './decorators/operation-options';
 export type {
   InputPort,
   CollectInputPort,
@@ -41,6 +44,14 @@ export type {
   ExecutorProblem,
 } from './graph-problem';
 export {
+  ERROR_CODES,
+  isPortflowError,
+  type PortflowErrorCode,
+  InvalidParamsError,
+  OperationStateError,
+  OperationRefError,
+  ValueNotSerializableError,
+  OutputUnavailableError,
   PortflowError,
   GraphValidationError,
   PortTypeError,
@@ -57,7 +68,7 @@ export type { ExecutionContext } from './execution-context';
 export { createLogger, silentLogger, type Logger, type LogEntry, type LogFields, type LogLevel } from './logger';
 export type { OperationExecutor } from './operation-executor';
 export { CancellationToken } from './cancellation-token';
-export { ExecutionEngine, type EngineOptions, type RunOptions } from './execution-engine';
+export { ExecutionEngine, type EngineOptions, type RunOptions, type ExecutorMap } from './execution-engine';
 export type { FailurePolicy } from './run-execution';
 export type { RunHandle } from './run-handle';
 export {

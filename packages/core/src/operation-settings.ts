@@ -20,4 +20,11 @@ export interface OperationSettings {
   resource?: ResourceHint;
   /** Human-readable description, shown by tooling. */
   description?: string;
+  /**
+   * Name of the engine executor that runs this operation (`'gpu'`,
+   * `'remote'`), overriding the one chosen by `resource`. The engine must
+   * have an executor of that name (`new ExecutionEngine({ executors: { gpu } })`);
+   * validation before the run says so when it has not.
+   */
+  executor?: string;
 }

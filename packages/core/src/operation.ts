@@ -1,19 +1,32 @@
+import { InvalidParamsError, OperationStateError } from './errors';
 import { createPort, type CompiledPort } from './port-descriptor';
-import { readClassPorts, readOperationDefaults } from './port-reader';
+import { readClassPorts, readOperationDefaults, readOperationIdentity } from './port-reader';
 import type { DynamicPorts, Outputs, PortDescriptor, PortDirection, PortOptions } from './port';
 import type { ExecutionContext } from './execution-context';
 import type { OperationSettings } from './operation-settings';
+import { frozenJson, jsonProblem } from './plain-data';
+import { refSettings, type ModuleLocation, type OperationRef } from './operation-ref';
 
-/** Constructor options every operation accepts. */
-export interface OperationInit extends OperationSettings {
+/** Settings plus an id: what `graph.add(op, ...)` and `op.with(...)` accept. */
+export interface OperationPlacement extends OperationSettings {
   /**
-   * Stable id used in events, results and checkpoints. When omitted, the
-   * graph derives one from the class name and the order of `add` calls
-   * (`Add_1`, `Add_2`), which is stable as long as the graph is built the
-   * same way.
+   * Stable id used in events, results, run records and checkpoints. When
+   * omitted, the graph derives one from the type name, counted per type in
+   * the order of `add` calls (`Add_1`, `Add_2`): adding operations of other
+   * types never shifts it, but adding one more `Add` before it does. Give ids
+   * explicitly wherever they must survive edits to the graph (checkpoints,
+   * caches, re-runs from a step); `new GraphDefinition({ requireIds: true })`
+   * enforces that.
    */
   id?: string;
 }
+
+/**
+ * Constructor options every operation accepts: its {@link OperationPlacement}
+ * (id and settings) and its params. `params` is required when the params
+ * type has required keys.
+ */
+export type OperationInit<P extends object = object> = OperationPlacement & ({} extends P ? { params?: P } : { params: P }); // eslint-disable-line @typescript-eslint/ban-types
 
 /** What `execute` may return, for annotating it: the outputs, or nothing when there are none. */
 export type ExecuteResult<O> = Outputs<O> | void | Promise<Outputs<O> | void>;
@@ -41,16 +54,112 @@ const ID_PATTERN = /^[A-Za-z0-9_.:\-/]+$/;
  * }
  * ```
  */
-export abstract class Operation {
+export abstract class Operation<P extends object = object> {
+  /**
+   * The operation's params: JSON data, deep-frozen, given as `params` to the
+   * constructor and checked by {@link Operation.validateParams}. Params are
+   * part of the operation's identity ({@link Operation.toRef}): two
+   * operations of one type and version with equal params compute the same
+   * outputs from the same inputs.
+   */
+  readonly params: Readonly<P>;
   private _id: string | undefined;
   private _extraPorts: Map<string, CompiledPort> | undefined;
-  private readonly _settings: OperationSettings;
+  private _settings: Readonly<OperationSettings>;
+  private _planned = false;
 
-  constructor(init: OperationInit = {}) {
-    const { id, ...settings } = init;
-    if (id !== undefined) this._id = checkId(id, new.target.name);
+  constructor(...[init]: {} extends P ? [init?: OperationInit<P>] : [init: OperationInit<P>]) { // eslint-disable-line @typescript-eslint/ban-types
+    const { id, params, ...settings } = (init ?? {}) as OperationPlacement & { params?: P };
+    const owner = new.target.name;
+    if (id !== undefined) this._id = checkId(id, owner);
     const defaults = readOperationDefaults(new.target);
     this._settings = Object.freeze({ ...defaults, ...dropUndefined(settings) });
+    if (params === undefined) {
+      this.params = EMPTY_PARAMS as Readonly<P>;
+    } else {
+      const problem = params === null || typeof params !== 'object' || Array.isArray(params) ? `params must be an object (got ${params === null ? 'null' : Array.isArray(params) ? 'an array' : typeof params})` : jsonProblem(params, 'params');
+      if (problem !== undefined) throw new InvalidParamsError(readOperationIdentity(new.target).type, [problem]);
+      this.params = frozenJson(params);
+    }
+    const problems = this.validateParams(this.params);
+    if (problems.length > 0) throw new InvalidParamsError(readOperationIdentity(new.target).type, problems);
+  }
+
+  /**
+   * Checks the params; returns one sentence per problem (empty when they are
+   * fine). Called by the constructor, which throws an `InvalidParamsError`
+   * listing every problem. Override it to validate your params.
+   *
+   * @example
+   * ```ts
+   * protected override validateParams({ factor }: Readonly<{ factor: number }>): string[] {
+   *   return factor > 0 ? [] : [`factor must be > 0 (got ${factor})`];
+   * }
+   * ```
+   */
+  protected validateParams(params: Readonly<P>): readonly string[] { // eslint-disable-line @typescript-eslint/no-unused-vars
+    return [];
+  }
+
+  /**
+   * The operation's type name: `@OperationOptions({ type })` on its class, or
+   * the class name. Stable across processes; see {@link Operation.toRef}.
+   */
+  get type(): string {
+    return readOperationIdentity(this.constructor).type;
+  }
+
+  /** The version of the operation's behaviour: `@OperationOptions({ version })` on its class, or 1. */
+  get version(): number {
+    return readOperationIdentity(this.constructor).version;
+  }
+
+  /**
+   * Sets an id and settings on this operation and returns it, for building
+   * graphs fluently: `graph.add(new Train().with({ retry: { maxAttempts: 3 }, executor: 'gpu' }))`.
+   * Settings given here override the class's `@OperationOptions` and the
+   * constructor's. Settings are fixed once a graph holding the operation has
+   * run; changing them afterwards throws.
+   */
+  with(placement: OperationPlacement): this {
+    if (placement === null || typeof placement !== 'object') {
+      throw new TypeError(`${this.toString()}.with() expects an object of settings (got ${String(placement)})`);
+    }
+    const { id, ...settings } = placement;
+    if (this._planned && Object.keys(dropUndefined(settings)).length > 0) {
+      throw new OperationStateError(`${this.toString()}: settings are fixed once a graph holding the operation has run; set them before the first run (or create a new operation)`);
+    }
+    if (id !== undefined) {
+      const checked = checkId(id, this.constructor.name);
+      if (this._id !== undefined && this._id !== checked) {
+        throw new OperationStateError(`${this.toString()} already has id '${this._id}'; an operation's id cannot change (asked for '${checked}')`);
+      }
+      this._id = checked;
+    }
+    this._settings = Object.freeze({ ...this._settings, ...dropUndefined(settings) });
+    return this;
+  }
+
+  /**
+   * This operation as plain JSON data: type, version, params, id, the
+   * settings that are data (a `retry.retryOn` function stays with the
+   * engine that coordinates retries) and, when known, the module other
+   * processes load its class from. An {@link OperationResolver} turns it back
+   * into an operation anywhere.
+   *
+   * @param module - where the class is exported, overriding `@OperationOptions({ module })`.
+   */
+  toRef(module?: ModuleLocation): OperationRef {
+    const identity = readOperationIdentity(this.constructor);
+    const location = module ?? (identity.module === undefined ? undefined : { specifier: identity.module, export: this.constructor.name });
+    return {
+      type: identity.type,
+      version: identity.version,
+      params: this.params as OperationRef['params'],
+      ...(this._id === undefined ? {} : { id: this._id }),
+      settings: refSettings(this._settings),
+      ...(location === undefined ? {} : { module: location }),
+    };
   }
 
   /**
@@ -61,10 +170,10 @@ export abstract class Operation {
    */
   abstract execute(inputs: Readonly<Record<string, unknown>>, context: ExecutionContext): unknown;
 
-  /** The operation's id; see {@link OperationInit.id}. */
+  /** The operation's id; see {@link OperationPlacement.id}. */
   get id(): string {
     if (this._id === undefined) {
-      throw new Error(
+      throw new OperationStateError(
         `${this.constructor.name} has no id yet: give one with super({ id }) or add the operation to a GraphDefinition, which derives one`,
       );
     }
@@ -76,7 +185,7 @@ export abstract class Operation {
     return this._id !== undefined;
   }
 
-  /** Execution settings: `@OperationOptions` defaults merged with constructor options. */
+  /** Execution settings: `@OperationOptions` defaults, then constructor options, then `with()`. */
   get settings(): Readonly<OperationSettings> {
     return this._settings;
   }
@@ -128,6 +237,11 @@ export abstract class Operation {
     if (this._id === undefined) this._id = checkId(id, this.constructor.name);
   }
 
+  /** @internal called when a run plan includes the operation: its settings are fixed from then on. */
+  markPlanned(): void {
+    this._planned = true;
+  }
+
   /** A readable label: `Add(add_1)`. */
   toString(): string {
     return `${this.constructor.name}(${this._id ?? 'no id'})`;
@@ -135,7 +249,7 @@ export abstract class Operation {
 
   private addPort(name: string, direction: PortDirection, options: PortOptions): this {
     const owner = this._id ?? this.constructor.name;
-    if (this.portMap().has(name)) throw new Error(`${owner}: port '${name}' is declared twice`);
+    if (this.portMap().has(name)) throw new OperationStateError(`${owner}: port '${name}' is declared twice; give each port its own name`);
     const port = createPort(owner, name, direction, options);
     this._extraPorts ??= new Map(readClassPorts(this.constructor));
     this._extraPorts.set(name, port);
@@ -160,11 +274,13 @@ export abstract class Operation {
  * }
  * ```
  */
-export abstract class DynamicOperation extends Operation implements DynamicPorts {
+export abstract class DynamicOperation<P extends object = object> extends Operation<P> implements DynamicPorts {
   declare readonly [DYNAMIC]: true;
 }
 
 declare const DYNAMIC: keyof DynamicPorts;
+
+const EMPTY_PARAMS = Object.freeze({});
 
 function checkId(id: string, owner: string): string {
   if (typeof id !== 'string' || !ID_PATTERN.test(id)) {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { OPERATION_OPTIONS_METADATA, PORTS_METADATA } from './metadata';
+import { OPERATION_IDENTITY_METADATA, OPERATION_OPTIONS_METADATA, PORTS_METADATA } from './metadata';
 import type { PortRecord } from './decorators/port-metadata';
 import { createPort, type CompiledPort } from './port-descriptor';
 import type { OperationSettings } from './operation-settings';
@@ -27,6 +27,30 @@ export function readClassPorts(ctor: Function): ReadonlyMap<string, CompiledPort
 /** Settings from `@OperationOptions` on the class or its ancestors. @internal */
 export function readOperationDefaults(ctor: Function): OperationSettings | undefined { // eslint-disable-line @typescript-eslint/ban-types
   return Reflect.getMetadata(OPERATION_OPTIONS_METADATA, ctor) as OperationSettings | undefined;
+}
+
+/** Identity of an operation class: its declared type, version and module. @internal */
+export interface OperationIdentity {
+  readonly type: string;
+  readonly version: number;
+  readonly module: string | undefined;
+}
+
+const identities = new WeakMap<Function, OperationIdentity>(); // eslint-disable-line @typescript-eslint/ban-types
+
+/**
+ * The type name, version and module `@OperationOptions` declared on exactly
+ * this class (a subclass does not inherit them): type defaults to the class
+ * name, version to 1. @internal
+ */
+export function readOperationIdentity(ctor: Function): OperationIdentity { // eslint-disable-line @typescript-eslint/ban-types
+  let identity = identities.get(ctor);
+  if (identity === undefined) {
+    const own = Reflect.getOwnMetadata(OPERATION_IDENTITY_METADATA, ctor) as Partial<OperationIdentity> | undefined;
+    identity = Object.freeze({ type: own?.type ?? (ctor.name || 'Operation'), version: own?.version ?? 1, module: own?.module });
+    identities.set(ctor, identity);
+  }
+  return identity;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ExecutionResult, OperationStatus, RunStatus } from './execution-re
 import { buildExecutionResult } from './run-result';
 import type { Logger } from './logger';
 import type { OperationExecutor } from './operation-executor';
-import type { ResourceHint } from './operation-settings';
+import type { ExecutorMap } from './execution-engine';
 import type { CompiledPort } from './port-descriptor';
 import { anyChannelObserved } from './data-channel';
 import { ReadyQueue } from './ready-queue';
@@ -31,7 +31,7 @@ export interface RunConfig {
   readonly timeoutMs: number | undefined;
   readonly logger: Logger;
   readonly random: () => number;
-  readonly executors: Partial<Record<ResourceHint, OperationExecutor>>;
+  readonly executors: ExecutorMap;
   readonly engineEvents: Subject<EngineEvent>;
 }
 
@@ -126,7 +126,7 @@ export class RunExecution implements SlotUser, AttemptHost {
         this.isCpu[i] = 1;
         cpu++;
       }
-      this.executors[i] = config.executors[resource];
+      this.executors[i] = config.executors[plan.executorKeys[i]!];
     }
     this.cpuReady = new ReadyQueue(cpu);
     this.ioReady = new ReadyQueue(n - cpu);

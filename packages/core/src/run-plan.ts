@@ -37,6 +37,8 @@ export interface RunPlan {
   /** null when the operation has no output ports. */
   readonly outputs: readonly (readonly CompiledPort[] | null)[];
   readonly resources: readonly ResourceHint[];
+  /** Key of each operation's executor in the engine's `executors`: its `executor` setting, else its resource hint. */
+  readonly executorKeys: readonly string[];
   /** Index of each operation id. */
   readonly indexById: ReadonlyMap<string, number>;
 }
@@ -102,10 +104,14 @@ function compile(graph: GraphDefinition): RunPlan {
   const inputs: (InputBinding[] | null)[] = new Array(n);
   const outputs: (readonly CompiledPort[] | null)[] = new Array(n);
   const resources: ResourceHint[] = new Array(n);
+  const executorKeys: string[] = new Array(n);
   const NONE: readonly InputSource[] = [];
   for (let k = 0; k < n; k++) {
     const op = operations[k]!;
-    resources[k] = op.settings.resource ?? 'io_bound';
+    op.markPlanned();
+    const settings = op.settings;
+    resources[k] = settings.resource ?? 'io_bound';
+    executorKeys[k] = settings.executor ?? resources[k]!;
     const split = splitPorts(op.portMap());
     outputs[k] = split.outputs;
     const ins = split.inputs;
@@ -131,6 +137,7 @@ function compile(graph: GraphDefinition): RunPlan {
     inputs,
     outputs,
     resources,
+    executorKeys,
     indexById: lazyIndex,
   };
 }

@@ -20,6 +20,8 @@ export interface WorkerProblem {
  * with `@MainThread()` / `runOnMainThread(op)`.
  */
 export class WorkerCapabilityError extends GraphValidationError {
+  override readonly name: string = 'WorkerCapabilityError';
+
   readonly workerProblems: readonly WorkerProblem[];
 
   constructor(graphName: string, problems: readonly WorkerProblem[]) {
@@ -42,6 +44,8 @@ export type WorkerCrashKind = 'exit' | 'uncaught_exception' | 'out_of_memory';
  * retried per its retry policy. `cause` is the error the thread died with.
  */
 export class WorkerCrashError extends PortflowError {
+  override readonly name = 'WorkerCrashError';
+
   constructor(
     readonly operationId: string,
     readonly attempt: number,

@@ -25,7 +25,7 @@ class CountParams {
 class Stamp extends Operation {
   @Output(Number) value!: OutputPort<number>;
   constructor(
-    readonly params: CountParams,
+    readonly options: CountParams,
     init: StepInit,
     @inject('clock') private readonly clock: Clock,
     readonly greeter: Greeter,
@@ -33,7 +33,7 @@ class Stamp extends Operation {
     super(init);
   }
   execute(): Outputs<Stamp> {
-    return { value: this.clock.now() * this.params.times };
+    return { value: this.clock.now() * this.options.times };
   }
 }
 
@@ -56,6 +56,21 @@ describe('ComponentRegistry', () => {
     const { GraphDefinition } = await import('@portflow/core');
     const result = await new ExecutionEngine().run(new GraphDefinition().add(op));
     expect(result.getOutput('now', 'value')).toBe(21);
+  });
+
+  it('resolves an operation ref to the same component, params and settings (OperationResolver)', async () => {
+    const registry = new ComponentRegistry().register(Stamp);
+    registry.container.register('clock', { useValue: new Clock() });
+    const original = registry.create('stamp', { times: 3 }, { id: 'now', timeoutMs: 500 });
+    const ref = JSON.parse(JSON.stringify(original.toRef()));
+    expect(ref).toEqual({ type: 'stamp', version: 1, id: 'now', params: { times: 3 }, settings: { timeoutMs: 500 } });
+    const copy = registry.resolve(ref) as Stamp;
+    expect(copy).not.toBe(original);
+    expect(copy.options.times).toBe(3);
+    expect(copy.settings.timeoutMs).toBe(500);
+    expect(() => registry.resolve({ ...ref, version: 2 })).toThrow(/Component 'stamp' is version 1 here, but the ref asks for version 2/);
+    expect(() => registry.resolve({ ...ref, type: 'stmap' })).toThrow(/No component named 'stmap' is registered to resolve the ref; did you mean 'stamp'/);
+    expect(() => registry.resolve({ ...ref, params: { times: 0 } })).toThrow(ParamsValidationError);
   });
 
   it('passes the step settings to components without a constructor of their own', () => {
@@ -115,7 +130,7 @@ describe('ComponentRegistry', () => {
     expect(() => new ComponentRegistry().register(Bare, OtherBare)).toThrow(ComponentRegistrationError);
     @Component('no_init')
     class NoInit extends Operation {
-      constructor(readonly params: CountParams) {
+      constructor(readonly options: CountParams) {
         super();
       }
       execute(): void {}

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Operation, type OperationInit } from '@portflow/core';
+import { jsonProblem, Operation, OperationRefError, type OperationInit, type OperationRef, type OperationResolver } from '@portflow/core';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { closestNames } from './closest-names';
 import { describeComponent, type ComponentClass, type ComponentDescriptor } from './component-descriptor';
@@ -37,7 +37,7 @@ export interface CreateContext {
  * const op = registry.create('read_csv', { path: 'sales.csv' }, { id: 'load' });
  * ```
  */
-export class ComponentRegistry {
+export class ComponentRegistry implements OperationResolver {
   /** The registry's own container: register the services components inject here. */
   readonly container: DependencyContainer;
   private readonly components = new Map<string, ComponentDescriptor>();
@@ -115,7 +115,10 @@ export class ComponentRegistry {
     const descriptor = this.require(name);
     const result = validateParams(descriptor.paramsClass, params);
     if (!result.ok) throw new ParamsValidationError(name, result.issues);
-    const stepInit = new StepInit(init);
+    // The params as written become the operation's params (data for refs and
+    // cache keys); the validated instance is what the component reads.
+    const raw = params ?? {};
+    const stepInit = new StepInit(jsonProblem(raw, 'params') === undefined ? { ...init, params: raw } : init);
     const cls = descriptor.componentClass as unknown as new (...args: unknown[]) => Operation;
     const paramTypes: unknown[] = Reflect.getOwnMetadata('design:paramtypes', cls) ?? [];
     let operation: Operation;
@@ -134,6 +137,29 @@ export class ComponentRegistry {
       throw new ComponentRegistrationError(
         `Component '${name}' did not pass its StepInit to super(init): write 'constructor(..., init: StepInit) { super(init); }'`,
       );
+    }
+    return operation;
+  }
+
+  /**
+   * {@link OperationResolver}: the component a ref names by type (its
+   * component name), created with the ref's params and settings. The ref's
+   * version must be the component's.
+   *
+   * @example
+   * ```ts
+   * const op = await registry.resolve(step.toRef()); // the same step, in another process
+   * ```
+   */
+  resolve(ref: OperationRef): Operation {
+    const descriptor = this.components.get(ref?.type);
+    if (descriptor === undefined) {
+      const hint = this.closest(String(ref?.type));
+      throw new OperationRefError(`No component named '${String(ref?.type)}' is registered to resolve the ref${hint.length > 0 ? `; did you mean ${hint.map((h) => `'${h}'`).join(', ')}?` : ''}`);
+    }
+    const operation = this.create(ref.type, ref.params, { ...ref.settings, id: ref.id ?? ref.type });
+    if (operation.version !== ref.version) {
+      throw new OperationRefError(`Component '${ref.type}' is version ${operation.version} here, but the ref asks for version ${ref.version}: deploy the same build everywhere`);
     }
     return operation;
   }

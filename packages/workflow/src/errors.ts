@@ -13,6 +13,8 @@ import { formatProblem, type WorkflowProblem } from './workflow-problem';
  * ```
  */
 export class WorkflowValidationError extends PortflowError {
+  override readonly name = 'WorkflowValidationError';
+
   constructor(
     readonly file: string,
     readonly problems: readonly WorkflowProblem[],
@@ -27,6 +29,8 @@ export class WorkflowValidationError extends PortflowError {
 
 /** A class could not be registered as a component (no `@Component`, a name taken, not an `Operation`). */
 export class ComponentRegistrationError extends PortflowError {
+  override readonly name = 'ComponentRegistrationError';
+
   constructor(message: string) {
     super('PORTFLOW_COMPONENT_REGISTRATION', message);
   }
@@ -44,6 +48,8 @@ export interface ParamsIssue {
 
 /** Params given to `ComponentRegistry.create` failed validation; `issues` lists every problem. */
 export class ParamsValidationError extends PortflowError {
+  override readonly name = 'ParamsValidationError';
+
   constructor(
     readonly component: string,
     readonly issues: readonly ParamsIssue[],
@@ -54,6 +60,8 @@ export class ParamsValidationError extends PortflowError {
 
 /** A name was looked up in a registry that does not have it. */
 export class UnknownComponentError extends PortflowError {
+  override readonly name = 'UnknownComponentError';
+
   constructor(
     readonly component: string,
     readonly suggestions: readonly string[],
@@ -65,6 +73,8 @@ export class UnknownComponentError extends PortflowError {
 
 /** A plugin module could not be loaded or registered nothing. */
 export class PluginLoadError extends PortflowError {
+  override readonly name = 'PluginLoadError';
+
   constructor(
     readonly plugin: string,
     message: string,

@@ -19,9 +19,14 @@ export class StepInit implements OperationInit {
   readonly timeoutMs?: number;
   readonly resource?: ResourceHint;
   readonly description?: string;
+  readonly executor?: string;
+  /** The step's params as written (plain data), which become the operation's `params`. */
+  readonly params?: object;
 
   constructor(init: OperationInit & { id: string }) {
     this.id = init.id;
+    if (init.params !== undefined) this.params = init.params;
+    if (init.executor !== undefined) this.executor = init.executor;
     if (init.retry !== undefined) this.retry = init.retry;
     if (init.timeoutMs !== undefined) this.timeoutMs = init.timeoutMs;
     if (init.resource !== undefined) this.resource = init.resource;

@@ -12,13 +12,13 @@ export class GreetParams {
 export class Greet extends Operation {
   @Output(String) greeting!: OutputPort<string>;
   constructor(
-    private readonly params: GreetParams,
+    private readonly options: GreetParams,
     init: StepInit,
   ) {
     super(init);
   }
   execute(): Outputs<Greet> {
-    return { greeting: `hello ${this.params.who}` };
+    return { greeting: `hello ${this.options.who}` };
   }
 }
 // #endregion component

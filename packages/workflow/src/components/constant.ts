@@ -25,13 +25,13 @@ export class Constant extends Operation {
   @Output() value!: OutputPort<unknown>;
 
   constructor(
-    private readonly params: ConstantParams,
+    private readonly options: ConstantParams,
     init: StepInit,
   ) {
     super(init);
   }
 
   execute(): Outputs<Constant> {
-    return { value: this.params.value };
+    return { value: this.options.value };
   }
 }

@@ -26,7 +26,7 @@ export class Delay extends Operation {
   @Output() passed!: OutputPort<unknown>;
 
   constructor(
-    private readonly params: DelayParams,
+    private readonly options: DelayParams,
     init: StepInit,
   ) {
     super(init);
@@ -41,7 +41,7 @@ export class Delay extends Operation {
       const timer = setTimeout(() => {
         context.signal.removeEventListener('abort', onAbort);
         resolve();
-      }, this.params.ms);
+      }, this.options.ms);
       if (context.signal.aborted) onAbort();
       else context.signal.addEventListener('abort', onAbort, { once: true });
     });

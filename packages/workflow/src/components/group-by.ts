@@ -47,17 +47,17 @@ export class GroupBy extends Operation {
   @Output(Array) groups!: OutputPort<Row[]>;
 
   constructor(
-    private readonly params: GroupByParams,
+    private readonly options: GroupByParams,
     init: StepInit,
   ) {
     super(init);
   }
 
   execute({ rows }: Inputs<GroupBy>): Outputs<GroupBy> {
-    const aggregates = Object.entries(this.params.agg ?? {}).flatMap(([column, fns]) => (Array.isArray(fns) ? fns : [fns]).map((fn) => ({ column, fn })));
+    const aggregates = Object.entries(this.options.agg ?? {}).flatMap(([column, fns]) => (Array.isArray(fns) ? fns : [fns]).map((fn) => ({ column, fn })));
     const groups = new Map<string, Row[]>();
     for (const row of rows) {
-      const key = JSON.stringify(this.params.by.map((c) => row[c] ?? null));
+      const key = JSON.stringify(this.options.by.map((c) => row[c] ?? null));
       const group = groups.get(key);
       if (group === undefined) groups.set(key, [row]);
       else group.push(row);
@@ -65,7 +65,7 @@ export class GroupBy extends Operation {
     const out: Row[] = [];
     for (const members of groups.values()) {
       const result: Row = {};
-      for (const column of this.params.by) result[column] = members[0]![column] ?? null;
+      for (const column of this.options.by) result[column] = members[0]![column] ?? null;
       if (aggregates.length === 0) result.count = members.length;
       for (const { column, fn } of aggregates) result[`${column}_${fn}`] = aggregate(fn, members.map((m) => m[column]));
       out.push(result);

@@ -28,15 +28,15 @@ export class Log extends Operation {
   @Output() passed!: OutputPort<unknown>;
 
   constructor(
-    private readonly params: LogParams,
+    private readonly options: LogParams,
     init: StepInit,
   ) {
     super(init);
   }
 
   execute({ value }: Inputs<Log>, context: ExecutionContext): Outputs<Log> {
-    const message = this.params.message.replace(/\{value\}/g, () => preview(value));
-    context.logger[this.params.level](message);
+    const message = this.options.message.replace(/\{value\}/g, () => preview(value));
+    context.logger[this.options.level](message);
     return { passed: value };
   }
 }

@@ -34,17 +34,17 @@ export class ReadCsv extends Operation {
   private readonly path: string;
 
   constructor(
-    private readonly params: ReadCsvParams,
+    private readonly options: ReadCsvParams,
     init: StepInit,
     file: WorkflowFile,
   ) {
     super(init);
-    this.path = file.resolve(params.path);
+    this.path = file.resolve(options.path);
   }
 
   async execute(_inputs: unknown, context: ExecutionContext): Promise<Outputs<ReadCsv>> {
     const text = await readFile(this.path, { encoding: 'utf8', signal: context.signal });
-    const rows = parseCsv(text, { delimiter: this.params.delimiter, header: this.params.header, inferTypes: this.params.infer_types });
+    const rows = parseCsv(text, { delimiter: this.options.delimiter, header: this.options.header, inferTypes: this.options.infer_types });
     context.logger.debug('read csv', { path: this.path, rows: rows.length });
     return { rows };
   }

@@ -33,17 +33,17 @@ export class WriteCsv extends Operation {
   private readonly path: string;
 
   constructor(
-    private readonly params: WriteCsvParams,
+    private readonly options: WriteCsvParams,
     init: StepInit,
     file: WorkflowFile,
   ) {
     super(init);
-    this.path = file.resolve(params.path);
+    this.path = file.resolve(options.path);
   }
 
   async execute({ rows }: Inputs<WriteCsv>, context: ExecutionContext): Promise<Outputs<WriteCsv>> {
     await mkdir(dirname(this.path), { recursive: true });
-    await writeFile(this.path, formatCsv(rows, this.params.delimiter), { signal: context.signal });
+    await writeFile(this.path, formatCsv(rows, this.options.delimiter), { signal: context.signal });
     return { file: this.path };
   }
 }

@@ -32,17 +32,17 @@ export class WriteJson extends Operation {
   private readonly path: string;
 
   constructor(
-    private readonly params: WriteJsonParams,
+    private readonly options: WriteJsonParams,
     init: StepInit,
     file: WorkflowFile,
   ) {
     super(init);
-    this.path = file.resolve(params.path);
+    this.path = file.resolve(options.path);
   }
 
   async execute({ value }: Inputs<WriteJson>, context: ExecutionContext): Promise<Outputs<WriteJson>> {
     await mkdir(dirname(this.path), { recursive: true });
-    const text = JSON.stringify(value, null, this.params.pretty ? 2 : undefined) ?? 'null';
+    const text = JSON.stringify(value, null, this.options.pretty ? 2 : undefined) ?? 'null';
     await writeFile(this.path, `${text}\n`, { signal: context.signal });
     return { file: this.path };
   }

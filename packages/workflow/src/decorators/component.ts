@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { OperationOptions } from '@portflow/core';
 import { injectable } from 'tsyringe';
 import { COMPONENT_METADATA } from '../metadata';
 
@@ -70,6 +71,8 @@ export function Component<P extends object = object>(name: string, options: Comp
   return <C extends abstract new (...args: never[]) => object>(ctor: C): void => {
     const record: ComponentRecord = { name, options: Object.freeze({ ...options }) as Readonly<ComponentOptions> };
     Reflect.defineMetadata(COMPONENT_METADATA, record, ctor);
+    // The component name is the operation's type: refs name it, the registry resolves it.
+    OperationOptions({ type: name })(ctor);
     injectable()(ctor as unknown as new (...args: never[]) => object);
   };
 }
