@@ -27,7 +27,7 @@ describe('examples/workflows', () => {
     // #region run-from-code
     const workflow = loadWorkflowFile(path, { registry: builtinRegistry(), variables: { out_dir: out } });
     const engine = new ExecutionEngine(workflow.engineOptions);
-    const result = await engine.run(workflow.graph, { variables: workflow.variables });
+    const result = await engine.run(workflow.graph, { variables: workflow.variables, retainOutputs: true });
     console.log(result.status, result.getOutput('aggregate', 'groups'));
     // #endregion run-from-code
     log.mockRestore();

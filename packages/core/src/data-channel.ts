@@ -1,4 +1,4 @@
-import { Observable, Subject } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import type { Operation } from './operation';
 
 /** Channels with at least one subscriber, across all graphs: lets the engine skip per-edge checks when none has. */
@@ -9,25 +9,37 @@ export function anyChannelObserved(): boolean {
   return observedChannels > 0;
 }
 
+/** One subscriber of `values$`, following one run. */
+interface ChannelSink<T> {
+  readonly subscriber: Subscriber<T>;
+  /** The run it follows; undefined until the next run begins. */
+  runId: string | undefined;
+}
+
 /**
- * A connection from one operation's output port to another's input port,
- * made by `GraphDefinition.connect`. During a run the engine delivers the
- * source's value through it; `values$` lets you watch those values.
+ * A channel is the edge from one operation's output port to another's input
+ * port, made by `GraphDefinition.connect`, plus a live view of the values
+ * that cross it (`values$`). It does not carry values itself: the engine
+ * keeps each output once and hands it to every consumer; the channel lets
+ * you watch.
  *
- * Subscribe only when you need to: with no subscriber, delivery costs
- * nothing extra.
+ * `values$` follows the next run of the graph that begins after you
+ * subscribe (or the one about to begin, when you subscribe right after
+ * `engine.start`): it emits the value as soon as the producer succeeds (even
+ * if the consumer is then skipped or rejects the value) and completes when
+ * that run ends. To watch several runs at once, use `run.outputs$`, which
+ * carries the run id. With no subscriber, channels cost nothing at run time.
  *
  * @example
  * ```ts
  * const channel = graph.connect(load, 'text', count, 'text');
- * const sub = channel.values$.subscribe((text) => console.log('text passed:', text.length));
+ * const seen = lastValueFrom(channel.values$.pipe(toArray()));
  * await engine.run(graph);
- * sub.unsubscribe();
+ * console.log(await seen); // ['...the text...']
  * ```
  */
 export class DataChannel<T = unknown> {
-  private subject: Subject<T> | undefined;
-  private subscribers = 0;
+  private readonly sinks = new Set<ChannelSink<T>>();
 
   /** @internal created by GraphDefinition.connect */
   constructor(
@@ -41,17 +53,14 @@ export class DataChannel<T = unknown> {
     readonly targetPort: string,
   ) {}
 
-  /**
-   * Every value delivered through this channel, by every run of the graph
-   * (runs of one graph interleave; use the run's events to tell them apart).
-   */
+  /** The values produced on this edge by the next run to begin; completes when that run ends. */
   get values$(): Observable<T> {
     return new Observable<T>((subscriber) => {
-      if (this.subscribers++ === 0) observedChannels++;
-      const subscription = (this.subject ??= new Subject<T>()).subscribe(subscriber);
+      const sink: ChannelSink<T> = { subscriber, runId: undefined };
+      if (this.sinks.size === 0) observedChannels++;
+      this.sinks.add(sink);
       return () => {
-        subscription.unsubscribe();
-        if (--this.subscribers === 0) observedChannels--;
+        if (this.sinks.delete(sink) && this.sinks.size === 0) observedChannels--;
       };
     });
   }
@@ -61,13 +70,30 @@ export class DataChannel<T = unknown> {
     return `${this.source.hasId ? this.source.id : '?'}.${this.sourcePort} -> ${this.target.hasId ? this.target.id : '?'}.${this.targetPort}`;
   }
 
-  /** @internal whether anyone listens; checked before delivering. */
+  /** @internal whether anyone listens; checked before emitting. */
   get observed(): boolean {
-    return this.subscribers > 0;
+    return this.sinks.size > 0;
   }
 
-  /** @internal called by the engine for each delivered value. */
-  deliver(value: T): void {
-    this.subject?.next(value);
+  /** @internal a run begins: subscribers that follow no run yet follow it. Returns whether any does. */
+  bind(runId: string): boolean {
+    let bound = false;
+    for (const sink of this.sinks) {
+      if (sink.runId === undefined) {
+        sink.runId = runId;
+        bound = true;
+      }
+    }
+    return bound;
+  }
+
+  /** @internal the producer succeeded in run `runId` with `value` on this edge's port. */
+  emit(runId: string, value: T): void {
+    for (const sink of this.sinks) if (sink.runId === runId) sink.subscriber.next(value);
+  }
+
+  /** @internal run `runId` ended: its subscribers complete. */
+  end(runId: string): void {
+    for (const sink of [...this.sinks]) if (sink.runId === runId) sink.subscriber.complete();
   }
 }

@@ -45,6 +45,8 @@ export interface OperationProgress extends OperationEventBase {
   /** 0..1 */
   readonly fraction: number;
   readonly message: string | undefined;
+  /** Structured values the operation reported (`reportProgress(f, { data })`). */
+  readonly data?: Readonly<Record<string, unknown>>;
 }
 
 /** A failed attempt will be retried after `delayMs`. */

@@ -29,8 +29,23 @@ export interface ExecutionContext {
   /** Run variables given to `engine.run(graph, { variables })`. */
   readonly variables: Readonly<Record<string, unknown>>;
   /**
-   * Reports how far this operation is, `fraction` in [0, 1]; emitted as an
-   * `OperationProgress` event.
+   * Reports how far this operation is, `fraction` in [0, 1], with a message
+   * or with `{ message, data }` (numbers such as epoch and loss, for
+   * dashboards); emitted as an `OperationProgress` event, also from worker
+   * threads. The CLI shows the message live.
+   *
+   * @example
+   * ```ts
+   * context.reportProgress(epoch / epochs, { message: `epoch ${epoch}`, data: { epoch, loss } });
+   * ```
    */
-  reportProgress(fraction: number, message?: string): void;
+  reportProgress(fraction: number, details?: string | ProgressDetails): void;
+}
+
+/** What a progress report may carry besides its fraction. */
+export interface ProgressDetails {
+  /** One line for people. */
+  readonly message?: string;
+  /** Structured values for programs (plain data: it may cross threads and be stored). */
+  readonly data?: Readonly<Record<string, unknown>>;
 }

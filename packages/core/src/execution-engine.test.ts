@@ -72,7 +72,7 @@ describe('ExecutionEngine.run', () => {
     graph.connect(new Constant(20), 'value', sum, 'terms');
     graph.connect(sum, 'total', format, 'value');
     graph.add(relay);
-    const result = await new ExecutionEngine().run(graph);
+    const result = await new ExecutionEngine().run(graph, { retainOutputs: true });
     expect(result.getOutput(sum, 'total')).toBe(21);
     expect(result.getOutput(format, 'text')).toBe('#21');
     expect(result.getOutput(relay, 'out')).toBeUndefined();

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { filter, map, type Observable, Subject } from 'rxjs';
-import { GraphValidationError, InvalidOptionsError } from './errors';
+import { GraphValidationError, InvalidOptionsError, UnknownOperationError } from './errors';
+import { Operation } from './operation';
+import { describeValue } from './port-type';
 import type { ExecutorProblem } from './graph-problem';
 import type { EngineEvent } from './events';
 import type { ExecutionResult } from './execution-result';
@@ -52,6 +54,14 @@ export interface EngineOptions {
   executors?: ExecutorMap;
   /** Randomness for retry jitter, in [0, 1) (default `Math.random`); set it for reproducible tests. */
   random?: () => number;
+  /**
+   * Deep-freeze plain objects and arrays that cross ports, so an operation
+   * that mutates its input fails loudly (a TypeError in strict mode) instead
+   * of corrupting what other consumers see. Values crossing ports are
+   * immutable by contract; this enforces it. Default: on when `NODE_ENV` is
+   * `development` or `test`, off otherwise (freezing costs a walk of each value).
+   */
+  freezeValues?: boolean;
 }
 
 /** Options of one run. */
@@ -68,7 +78,22 @@ export interface RunOptions {
   failurePolicy?: FailurePolicy;
   /** Most operations of this run running at once, within the engine's `maxParallel` (default: the engine's). */
   maxParallel?: number;
+  /**
+   * Keep every operation's outputs until the run ends, so `result.getOutput`
+   * works for all of them (default false: an output is released once every
+   * consumer has read it, unless it is a graph output, a leaf, or asked for
+   * with `run.output()`).
+   */
+  retainOutputs?: boolean;
+  /** Values of the graph's declared inputs (`graph.input(name)`), by name. */
+  inputs?: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * The options argument of `run` / `start` for a graph with inputs `I`:
+ * required, with every input, when the graph declares inputs.
+ */
+export type RunArguments<I extends object> = [keyof I] extends [never] ? [options?: RunOptions] : [options: RunOptions & { inputs: I }];
 
 /**
  * Runs graphs. Ready operations start in topological order as soon as a slot
@@ -86,7 +111,7 @@ export interface RunOptions {
 export class ExecutionEngine {
   private readonly engineEvents = new Subject<EngineEvent>();
   private readonly active = new Set<RunExecution>();
-  private readonly options: Required<Omit<EngineOptions, 'timeoutMs'>> & Pick<EngineOptions, 'timeoutMs'>;
+  private readonly options: Required<Omit<EngineOptions, 'timeoutMs' | 'executors'>> & Pick<EngineOptions, 'timeoutMs'> & { executors: ExecutorMap };
   private readonly pool: SlotPool;
   private closed = false;
   /** Plans whose operations this engine's executors accepted. */
@@ -105,6 +130,7 @@ export class ExecutionEngine {
       logger: options.logger ?? silentLogger,
       executors: { ...options.executors },
       random: options.random ?? Math.random,
+      freezeValues: options.freezeValues ?? (process.env.NODE_ENV === 'development' || process.env.NODE_ENV === 'test'),
     };
     this.pool = new SlotPool(this.options);
   }
@@ -124,15 +150,18 @@ export class ExecutionEngine {
    * `GraphValidationError` for an invalid graph and an `InvalidOptionsError`
    * for bad options; operation failures never throw, they are in the result.
    */
-  start(graph: GraphDefinition, options: RunOptions = {}): RunHandle {
+  start<I extends object, O extends object>(graph: GraphDefinition<I, O>, ...[given]: RunArguments<I>): RunHandle<O> {
+    const options: RunOptions = given ?? {};
     if (this.closed) throw new InvalidOptionsError('engine state', ['the engine is closed; create a new ExecutionEngine']);
     if (!(graph instanceof GraphDefinition)) {
       throw new InvalidOptionsError('run arguments', [`the graph must be a GraphDefinition (got ${describe(graph)})`]);
     }
     const problems = runOptionProblems(options);
     if (problems.length > 0) throw new InvalidOptionsError('run options', problems);
-    const plan = planFor(graph);
+    const plan = planFor(graph as GraphDefinition<object, object>);
     this.checkExecutors(plan);
+    const inputProblems = graphInputProblems(graph as GraphDefinition<object, object>, options.inputs);
+    if (inputProblems.length > 0) throw new InvalidOptionsError(`inputs of graph '${graph.name}'`, inputProblems);
     const o = this.options;
     const execution = new RunExecution(plan, {
       runId: options.runId ?? randomUUID(),
@@ -146,6 +175,9 @@ export class ExecutionEngine {
       random: o.random,
       executors: o.executors,
       engineEvents: this.engineEvents,
+      inputs: { ...options.inputs },
+      freezeValues: o.freezeValues,
+      retainOutputs: options.retainOutputs === true,
     });
     // Nothing below throws: every input was checked above.
     this.active.add(execution);
@@ -162,7 +194,20 @@ export class ExecutionEngine {
       runId: execution.runId,
       events$,
       progress$: events$.pipe(filter(isProgressStep), map(() => execution.progress())),
-      result: execution.result,
+      result: execution.result as Promise<ExecutionResult<O>>,
+      get outputs$() {
+        return execution.outputs$;
+      },
+      output: ((operation: Operation, port: string) => {
+        const index = operation instanceof Operation && operation.hasId ? plan.indexById.get(operation.id) : undefined;
+        if (index === undefined || plan.operations[index] !== operation) {
+          return Promise.reject(new UnknownOperationError(`run.output(): ${String(operation)} is not an operation of graph '${plan.graphName}'`));
+        }
+        if (operation.getPort(port, 'output') === undefined) {
+          return Promise.reject(new UnknownOperationError(`run.output(): operation '${operation.id}' has no output port '${port}'`));
+        }
+        return execution.output(index, port);
+      }) as RunHandle<O>['output'],
       cancel: (reason = 'cancelled by caller') => execution.cancel(String(reason)),
     };
   }
@@ -171,9 +216,9 @@ export class ExecutionEngine {
    * Runs a graph and resolves with its result. Rejects only for invalid
    * input (`GraphValidationError`, `InvalidOptionsError`), before anything runs.
    */
-  run(graph: GraphDefinition, options: RunOptions = {}): Promise<ExecutionResult> {
+  run<I extends object, O extends object>(graph: GraphDefinition<I, O>, ...options: RunArguments<I>): Promise<ExecutionResult<O>> {
     try {
-      return this.start(graph, options).result;
+      return this.start(graph, ...options).result;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -304,6 +349,7 @@ function engineOptionProblems(options: EngineOptions): string[] {
     if (missing.length > 0) problems.push(`logger must have the methods debug, info, warn, error and child (missing ${missing.join(', ')})`);
   }
   if (options.random !== undefined && typeof options.random !== 'function') problems.push('random must be a function returning a number in [0, 1)');
+  if (options.freezeValues !== undefined && typeof options.freezeValues !== 'boolean') problems.push('freezeValues must be true or false');
   if (options.executors !== undefined) {
     if (!isPlainObject(options.executors)) problems.push('executors must be an object keyed by resource hint');
     else {
@@ -312,6 +358,26 @@ function engineOptionProblems(options: EngineOptions): string[] {
         else if (typeof (executor as { execute?: unknown } | undefined)?.execute !== 'function') problems.push(`executors.${key} must have an execute(operation, inputs, context) method`);
       }
     }
+  }
+  return problems;
+}
+
+/** What is wrong with the inputs given for a graph's declared inputs. */
+function graphInputProblems(graph: GraphDefinition<object, object>, given: RunOptions['inputs']): string[] {
+  const declared = graph.inputs;
+  const values = (given ?? {}) as Record<string, unknown>;
+  const problems: string[] = [];
+  const names = [...declared.keys()].map((n) => `'${n}'`).join(', ');
+  for (const key of Object.keys(values)) {
+    if (!declared.has(key)) problems.push(`unknown input '${key}': the graph declares ${names || 'no inputs'} (graph.input(name, type) declares one)`);
+  }
+  for (const [name, source] of declared) {
+    if (!Object.prototype.hasOwnProperty.call(values, name)) {
+      problems.push(`missing input '${name}': pass it as run(graph, { inputs: { ${name}: ... } })`);
+      continue;
+    }
+    const test = source.check.test;
+    if (test !== null && !test(values[name])) problems.push(`input '${name}' must be ${source.check.name} (got ${describeValue(values[name])})`);
   }
   return problems;
 }
@@ -326,6 +392,10 @@ function runOptionProblems(options: RunOptions): string[] {
   if (options.runId !== undefined && (typeof options.runId !== 'string' || options.runId.length === 0)) {
     problems.push('runId must be a non-empty string');
   }
+  if (options.inputs !== undefined && !isPlainObject(options.inputs)) {
+    problems.push(`inputs must be an object of input name: value (got ${describe(options.inputs)})`);
+  }
+  if (options.retainOutputs !== undefined && typeof options.retainOutputs !== 'boolean') problems.push('retainOutputs must be true or false');
   if (options.variables !== undefined && !isPlainObject(options.variables)) {
     problems.push(`variables must be an object (got ${describe(options.variables)})`);
   }

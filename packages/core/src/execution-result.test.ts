@@ -20,7 +20,7 @@ async function mixedResult() {
   graph.connect(add, 'sum', format, 'value');
   const boom = new Fail(new RangeError('out of range'), { id: 'boom' });
   graph.dependsOn(new Task(() => undefined, { id: 'victim' }), boom);
-  const result = await new ExecutionEngine({ failurePolicy: 'continue' }).run(graph, { runId: 'run-1' });
+  const result = await new ExecutionEngine({ failurePolicy: 'continue' }).run(graph, { runId: 'run-1', retainOutputs: true });
   return { result, add, format, boom };
 }
 

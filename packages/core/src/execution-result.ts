@@ -1,4 +1,4 @@
-import { UnknownOperationError } from './errors';
+import { OutputUnavailableError, UnknownOperationError } from './errors';
 import type { ErrorSummary, RunCounts } from './events';
 import type { Operation } from './operation';
 import type { OutputPortName, OutputValue } from './port';
@@ -50,6 +50,10 @@ export interface ResultState {
   readonly errors: readonly OperationErrorRecord[];
   readonly indexById: ReadonlyMap<string, number>;
   readonly outputs: readonly unknown[];
+  /** 1 where an operation's outputs were released after their consumers read them. */
+  readonly released: Uint8Array;
+  /** The graph's declared outputs: name, plan position, port. */
+  readonly graphOutputs: readonly { readonly name: string; readonly index: number; readonly port: string }[];
 }
 
 /**
@@ -64,7 +68,7 @@ export interface ResultState {
  * else console.error(result.getErrorMessage());
  * ```
  */
-export class ExecutionResult {
+export class ExecutionResult<O extends object = Record<string, unknown>> {
   /** @internal built by the engine */
   constructor(private readonly state: ResultState) {}
 
@@ -106,9 +110,26 @@ export class ExecutionResult {
     return this.state.records();
   }
 
-  /** True when every operation succeeded. */
-  isSuccessful(): boolean {
+  /**
+   * True when every operation succeeded. Narrows the result: then
+   * `outputs` holds every declared graph output.
+   */
+  isSuccessful(): this is SucceededResult<O> {
     return this.state.status === 'succeeded';
+  }
+
+  /**
+   * The graph's declared outputs (`graph.output(name, op, port)`) by name:
+   * those whose operation succeeded. After `isSuccessful()` all of them are
+   * there, typed from the graph's output types.
+   */
+  get outputs(): Partial<O> {
+    const out: Record<string, unknown> = {};
+    for (const { name, index, port } of this.state.graphOutputs) {
+      const record = this.state.outputs[index] as Record<string, unknown> | undefined;
+      if (record !== undefined && record !== null) out[name] = record[port];
+    }
+    return out as Partial<O>;
   }
 
   /** The record of one operation (given as the operation or its id). */
@@ -118,12 +139,24 @@ export class ExecutionResult {
 
   /**
    * The value an operation produced on an output port, typed from the port;
-   * `undefined` if the operation did not succeed.
+   * `undefined` if the operation did not succeed. Throws an
+   * `OutputUnavailableError` (code `PORTFLOW_OUTPUT_RELEASED`) for an output
+   * the run released after its consumers read it: declare it with
+   * `graph.output()`, or run with `{ retainOutputs: true }`.
    */
   getOutput<O extends Operation, P extends OutputPortName<O>>(operation: O, port: P): OutputValue<O, P> | undefined;
   getOutput(operationId: string, port: string): unknown;
   getOutput(operation: Operation | string, port: string): unknown {
     const index = this.indexOf(operation);
+    if (this.state.released[index] === 1) {
+      const id = typeof operation === 'string' ? operation : operation.id;
+      throw new OutputUnavailableError(
+        'PORTFLOW_OUTPUT_RELEASED',
+        id,
+        port,
+        `Output '${port}' of operation '${id}' was released during the run once its consumers had read it; declare it with graph.output(name, op, '${port}'), ask for it with run.output(), or run with { retainOutputs: true } to keep it`,
+      );
+    }
     const value = this.state.outputs[index] as Record<string, unknown> | undefined;
     return value === undefined || value === null ? undefined : value[port];
   }
@@ -168,4 +201,20 @@ export class ExecutionResult {
     }
     return index;
   }
+}
+
+/**
+ * A result whose run succeeded: every declared graph output is present, and
+ * `getOutput` of an operation's port returns its value type.
+ *
+ * @example
+ * ```ts
+ * if (result.isSuccessful()) console.log(result.outputs.accuracy.toFixed(3));
+ * ```
+ */
+export interface SucceededResult<O extends object> extends ExecutionResult<O> {
+  readonly status: 'succeeded';
+  readonly outputs: Partial<O> & O;
+  getOutput<Op extends Operation, P extends OutputPortName<Op>>(operation: Op, port: P): OutputValue<Op, P>;
+  getOutput(operationId: string, port: string): unknown;
 }

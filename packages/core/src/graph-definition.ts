@@ -5,6 +5,21 @@ import type { GraphProblem } from './graph-problem';
 import { renderDot, renderMermaid } from './graph-render';
 import { Operation, type OperationPlacement } from './operation';
 import type { InputPortAccepting, OutputPortName, OutputValue } from './port';
+import { GraphInput } from './graph-input';
+import type { PortType } from './port-type';
+
+/** An output of a graph: a name for one operation's output port. */
+export interface GraphOutput {
+  readonly name: string;
+  readonly operation: Operation;
+  readonly port: string;
+}
+
+/**
+ * The names of `O` whose declared type can hold the value of port `P` of
+ * `S`: the valid `name` arguments of {@link GraphDefinition.output}.
+ */
+export type GraphOutputName<O, V> = { [K in keyof O]-?: [V] extends [O[K]] ? K : never }[keyof O] & string;
 
 /** Options of a {@link GraphDefinition}. */
 export interface GraphOptions {
@@ -34,7 +49,7 @@ export interface GraphOptions {
  * console.log(graph.toMermaid());
  * ```
  */
-export class GraphDefinition {
+export class GraphDefinition<I extends object = {}, O extends object = {}> { // eslint-disable-line @typescript-eslint/ban-types
   /** Name used in messages and renderings. */
   readonly name: string;
   /** Whether operations must bring their own ids; see {@link GraphOptions.requireIds}. */
@@ -45,6 +60,8 @@ export class GraphDefinition {
   private readonly _dependencies: OrderingDependency[] = [];
   private readonly _idCounters = new Map<string, number>();
   private readonly _ids = new Set<string>();
+  private readonly _inputs = new Map<string, GraphInput>();
+  private readonly _outputs = new Map<string, GraphOutput>();
   private _version = 0;
   private _analysis: { version: number; analysis: GraphAnalysis } | undefined;
 
@@ -134,6 +151,66 @@ export class GraphDefinition {
     return this;
   }
 
+  /**
+   * Declares a graph input and returns its source operation, whose `value`
+   * port carries the value given to `engine.run(graph, { inputs })`. Declare
+   * the inputs' types on the graph (`new GraphDefinition<{ path: string }>()`)
+   * so that `run` is checked against them at compile time; `type` checks the
+   * value at run time. Asking again for the same name returns the same source.
+   *
+   * @example
+   * ```ts
+   * const graph = new GraphDefinition<{ path: string; epochs: number }>();
+   * graph.connect(graph.input('path', String), 'value', load, 'path');
+   * graph.connect(graph.input('epochs', Number), 'value', train, 'epochs');
+   * ```
+   */
+  input<K extends keyof I & string>(name: K, type?: PortType): GraphInput<I[K]> {
+    const existing = this._inputs.get(name);
+    if (existing !== undefined) return existing as GraphInput<I[K]>;
+    if (typeof name !== 'string' || !/^[A-Za-z_][\w-]*$/.test(name)) {
+      throw new TypeError(`Graph '${this.name}': input name ${JSON.stringify(name)} is not valid; use letters, digits, '_' or '-', starting with a letter`);
+    }
+    const source = new GraphInput<I[K]>(name, type);
+    this._inputs.set(name, source as GraphInput);
+    this.add(source);
+    return source;
+  }
+
+  /**
+   * Declares output port `port` of `operation` as the graph output `name`:
+   * its value is kept until the run ends (others are released once read)
+   * and appears in `result.outputs`. Declare the outputs' types on the graph
+   * (`new GraphDefinition<{}, { accuracy: number }>()`); the compiler checks
+   * that the port's type fits.
+   *
+   * @example
+   * ```ts
+   * graph.output('accuracy', evaluate, 'accuracy');
+   * const result = await engine.run(graph);
+   * if (result.isSuccessful()) console.log(result.outputs.accuracy.toFixed(3));
+   * ```
+   */
+  output<S extends Operation, SP extends OutputPortName<S>, K extends GraphOutputName<O, OutputValue<S, SP>>>(name: K, operation: S, port: SP): this {
+    if (this._outputs.has(name)) {
+      throw new OperationStateError(`Graph '${this.name}' already has an output named '${name}'; give each output its own name`);
+    }
+    this.add(operation);
+    this._outputs.set(name, { name, operation, port });
+    this._version++;
+    return this;
+  }
+
+  /** The declared graph inputs, by name. */
+  get inputs(): ReadonlyMap<string, GraphInput> {
+    return this._inputs;
+  }
+
+  /** The declared graph outputs, by name. */
+  get outputs(): ReadonlyMap<string, GraphOutput> {
+    return this._outputs;
+  }
+
   /** Operations in the order they were added. */
   get operations(): readonly Operation[] {
     return this._operations;
@@ -199,7 +276,22 @@ export class GraphDefinition {
   /** @internal validation result, cached per graph version. */
   analysis(): GraphAnalysis {
     if (this._analysis?.version !== this._version) {
-      this._analysis = { version: this._version, analysis: analyzeGraph(this._operations, this._channels, this._dependencies) };
+      let analysis = analyzeGraph(this._operations, this._channels, this._dependencies);
+      const extra: GraphProblem[] = [];
+      for (const out of this._outputs.values()) {
+        if (out.operation.getPort(out.port, 'output') === undefined) {
+          const available = out.operation.outputPorts.map((p) => `'${p.name}'`).join(', ') || '(none)';
+          extra.push({
+            kind: 'unknown-port',
+            operationId: out.operation.id,
+            port: out.port,
+            direction: 'output',
+            message: `Graph output '${out.name}' names output port '${out.port}' of operation '${out.operation.id}', which has no such port: its output ports are ${available}.`,
+          });
+        }
+      }
+      if (extra.length > 0) analysis = { ...analysis, problems: [...analysis.problems, ...extra] };
+      this._analysis = { version: this._version, analysis };
     }
     return this._analysis.analysis;
   }

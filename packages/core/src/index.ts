@@ -30,7 +30,7 @@ export type {
 export { guard, type TypeGuard, type PortType, type PortConstructor, type ValueOf } from './port-type';
 export { declaredPorts } from './port-reader';
 export { DataChannel } from './data-channel';
-export { GraphDefinition, type GraphOptions } from './graph-definition';
+export { GraphDefinition, type GraphOptions, type GraphOutput, type GraphOutputName } from './graph-definition';
 export type { OrderingDependency } from './graph-analysis';
 export type {
   GraphProblem,
@@ -64,15 +64,18 @@ export {
 } from './errors';
 export { type OperationSettings, type ResourceHint, RESOURCE_HINTS } from './operation-settings';
 export { type RetryPolicy, NO_RETRY, retryDelay } from './retry-policy';
-export type { ExecutionContext } from './execution-context';
+export type { ExecutionContext, ProgressDetails } from './execution-context';
+export { GraphInput, Value } from './graph-input';
+export type { PortValue } from './run-execution';
 export { createLogger, silentLogger, type Logger, type LogEntry, type LogFields, type LogLevel } from './logger';
 export type { OperationExecutor } from './operation-executor';
 export { CancellationToken } from './cancellation-token';
-export { ExecutionEngine, type EngineOptions, type RunOptions, type ExecutorMap } from './execution-engine';
+export { ExecutionEngine, type EngineOptions, type RunOptions, type RunArguments, type ExecutorMap } from './execution-engine';
 export type { FailurePolicy } from './run-execution';
 export type { RunHandle } from './run-handle';
 export {
   ExecutionResult,
+  type SucceededResult,
   type RunStatus,
   type OperationStatus,
   type OperationRecord,

@@ -108,7 +108,7 @@ function reference(dag: Dag) {
 async function runDag(dag: Dag, failurePolicy: 'failFast' | 'continue') {
   const { graph, nodes } = build(dag);
   const log: string[] = [];
-  const run = new ExecutionEngine({ maxParallel: dag.maxParallel, failurePolicy }).start(graph, { variables: { log } });
+  const run = new ExecutionEngine({ maxParallel: dag.maxParallel, failurePolicy }).start(graph, { variables: { log }, retainOutputs: true });
   const events: EngineEvent[] = [];
   run.events$.subscribe((e) => events.push(e));
   const result = await run.result;

@@ -1,4 +1,4 @@
-import type { ExecutionContext } from './execution-context';
+import type { ExecutionContext, ProgressDetails } from './execution-context';
 import type { Logger } from './logger';
 
 /** What an attempt's context needs from its run. @internal */
@@ -7,7 +7,8 @@ export interface AttemptHost {
   readonly ids: readonly string[];
   readonly variables: Readonly<Record<string, unknown>>;
   readonly logger: Logger;
-  emitProgress(index: number, attempt: number, fraction: number, message: string | undefined): void;
+  emitProgress(index: number, attempt: number, fraction: number, message: string | undefined, data?: Readonly<Record<string, unknown>>): void;
+  graphInput(name: string): unknown;
 }
 
 /**
@@ -51,8 +52,14 @@ export class RunContext implements ExecutionContext {
     return (this.childLogger ??= this.host.logger.child({ runId: this.runId, operationId: this.operationId, attempt: this.attempt }));
   }
 
-  reportProgress(fraction: number, message?: string): void {
-    this.host.emitProgress(this.index, this.attempt, fraction, message);
+  reportProgress(fraction: number, details?: string | ProgressDetails): void {
+    if (details === undefined || typeof details === 'string') this.host.emitProgress(this.index, this.attempt, fraction, details);
+    else this.host.emitProgress(this.index, this.attempt, fraction, details.message, details.data);
+  }
+
+  /** @internal the value of graph input `name`, for GraphInput operations. */
+  graphInput(name: string): unknown {
+    return this.host.graphInput(name);
   }
 
   /** Aborts this attempt's signal (once). */

@@ -1,5 +1,7 @@
-import type { Subject } from 'rxjs';
-import { MissingOutputError, OperationTimeoutError, PortTypeError, RunCancelledError } from './errors';
+import { EMPTY, Subject, type Observable } from 'rxjs';
+import { MissingOutputError, OperationTimeoutError, OutputUnavailableError, PortTypeError, RunCancelledError } from './errors';
+import { deepFreeze, OutputTable } from './output-table';
+import type { DataChannel } from './data-channel';
 import { describeValue } from './port-type';
 import { summarizeError, type EngineEvent, type RunCounts, type RunProgress } from './events';
 import type { ExecutionResult, OperationStatus, RunStatus } from './execution-result';
@@ -33,6 +35,26 @@ export interface RunConfig {
   readonly random: () => number;
   readonly executors: ExecutorMap;
   readonly engineEvents: Subject<EngineEvent>;
+  /** Values of the graph's inputs, by name (checked by the engine). */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** Deep-freeze plain objects and arrays crossing ports. */
+  readonly freezeValues: boolean;
+  /** Keep every output until the run ends instead of releasing read ones. */
+  readonly retainOutputs: boolean;
+}
+
+/** One value leaving an output port during a run, as `run.outputs$` shows it. */
+export interface PortValue {
+  readonly runId: string;
+  readonly operationId: string;
+  readonly port: string;
+  readonly value: unknown;
+}
+
+interface OutputWaiter {
+  readonly port: string;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 // Operation states, kept in a Uint8Array.
@@ -75,7 +97,12 @@ export class RunExecution implements SlotUser, AttemptHost {
   private readonly remaining: Int32Array;
   private readonly startedAt: Float64Array;
   private readonly finishedAt: Float64Array;
-  private readonly outputs: unknown[];
+  private readonly table: OutputTable;
+  /** Inputs gathered by an operation's first attempt, reused by its retries. */
+  private readonly gathered: (Readonly<Record<string, unknown>> | undefined)[];
+  private waiters: Map<number, OutputWaiter[]> | undefined;
+  private outputSubject: Subject<PortValue> | undefined;
+  private boundChannels: DataChannel[] | undefined;
   private readonly contexts: (RunContext | undefined)[];
   private readonly timers: (ReturnType<typeof setTimeout> | undefined)[];
   private readonly reasons = new Map<number, string>();
@@ -114,7 +141,8 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.remaining = plan.inDegree.slice();
     this.startedAt = new Float64Array(n).fill(NaN);
     this.finishedAt = new Float64Array(n).fill(NaN);
-    this.outputs = new Array(n);
+    this.table = new OutputTable(plan, config.retainOutputs);
+    this.gathered = new Array(n);
     this.contexts = new Array(n);
     this.timers = new Array(n);
     this.isCpu = new Uint8Array(n);
@@ -138,11 +166,77 @@ export class RunExecution implements SlotUser, AttemptHost {
     return this.stream.events$;
   }
 
+  /** Every value leaving an output port in this run; completes with the run. */
+  get outputs$(): Observable<PortValue> {
+    if (this.finished) return EMPTY;
+    return (this.outputSubject ??= new Subject<PortValue>()).asObservable();
+  }
+
+  /** The graph input `name`'s value, for GraphInput operations. */
+  graphInput(name: string): unknown {
+    return this.config.inputs[name];
+  }
+
+  /**
+   * A promise of output `port` of operation `index`: resolves as soon as the
+   * operation succeeds, rejects if it fails, is skipped or cancelled. Keeps
+   * that operation's outputs until the run ends.
+   */
+  output(index: number, port: string): Promise<unknown> {
+    const id = this.ids[index]!;
+    const state = this.status[index];
+    if (state === SUCCEEDED) {
+      if (!this.table.retain(index)) {
+        return Promise.reject(
+          new OutputUnavailableError(
+            'PORTFLOW_OUTPUT_RELEASED',
+            id,
+            port,
+            `Output '${port}' of operation '${id}' was released after its consumers read it; ask for it with run.output() before the run reaches it, declare it with graph.output(), or run with { retainOutputs: true }`,
+          ),
+        );
+      }
+      return Promise.resolve((this.table.values[index] as Record<string, unknown> | undefined)?.[port]);
+    }
+    if (state === FAILED || state === SKIPPED || state === CANCELLED) return Promise.reject(this.notProduced(index, port));
+    this.table.retain(index);
+    return new Promise((resolve, reject) => {
+      const list = (this.waiters ??= new Map()).get(index);
+      const waiter = { port, resolve, reject };
+      if (list === undefined) this.waiters.set(index, [waiter]);
+      else list.push(waiter);
+    });
+  }
+
+  private notProduced(index: number, port: string): OutputUnavailableError {
+    const id = this.ids[index]!;
+    const state = STATUS_NAMES[this.status[index]!];
+    const why = this.reasons.get(index) ?? (this.lastErrors.has(index) ? describeError(this.lastErrors.get(index)!.error) : undefined);
+    return new OutputUnavailableError('PORTFLOW_OUTPUT_UNAVAILABLE', id, port, `Operation '${id}' ${state} and produced no output '${port}'${why === undefined ? '' : `: ${why}`}`, {
+      cause: this.lastErrors.get(index)?.error,
+    });
+  }
+
+  /** Resolves or rejects whoever waits for operation `i`'s outputs, now that it has settled. */
+  private settleWaiters(i: number): void {
+    const list = this.waiters?.get(i);
+    if (list === undefined) return;
+    this.waiters!.delete(i);
+    const record = this.table.values[i] as Record<string, unknown> | undefined;
+    for (const w of list) {
+      if (this.status[i] === SUCCEEDED) w.resolve(record?.[w.port]);
+      else w.reject(this.notProduced(i, w.port));
+    }
+  }
+
   /** Starts scheduling. */
   begin(): void {
     if (this.began) return;
     this.began = true;
     this.runStartedAt = Date.now();
+    if (anyChannelObserved()) {
+      for (const channel of this.plan.channels) if (channel.observed && channel.bind(this.runId)) (this.boundChannels ??= []).push(channel);
+    }
     if (this.stream.observed) {
       this.stream.emit({ type: 'RunStarted', runId: this.runId, seq: 0, timestamp: 0, graphName: this.plan.graphName, operationCount: this.n });
     }
@@ -168,7 +262,7 @@ export class RunExecution implements SlotUser, AttemptHost {
   }
 
   /** Used by RunContext.reportProgress. */
-  emitProgress(index: number, attempt: number, fraction: number, message: string | undefined): void {
+  emitProgress(index: number, attempt: number, fraction: number, message: string | undefined, data?: Readonly<Record<string, unknown>>): void {
     if (!this.isCurrent(index, attempt) || !this.stream.observed) return;
     const clamped = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
     this.stream.emit({
@@ -180,6 +274,7 @@ export class RunExecution implements SlotUser, AttemptHost {
       attempt,
       fraction: clamped,
       message: message === undefined ? undefined : String(message),
+      ...(data === undefined ? {} : { data }),
     });
   }
 
@@ -232,8 +327,8 @@ export class RunExecution implements SlotUser, AttemptHost {
     if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
       this.timers[i] = setTimeout(() => this.onTimeout(i, attempt, timeoutMs), timeoutMs);
     }
-    let inputs: Readonly<Record<string, unknown>>;
-    try {
+    let inputs = this.gathered[i];
+    if (inputs === undefined) try {
       inputs = this.gatherInputs(i);
     } catch (error) {
       // The inputs are the same on every attempt: a retry cannot help.
@@ -266,6 +361,17 @@ export class RunExecution implements SlotUser, AttemptHost {
   private gatherInputs(i: number): Readonly<Record<string, unknown>> {
     const bindings = this.plan.inputs[i];
     if (bindings === null || bindings === undefined) return EMPTY_INPUTS;
+    const inputs = this.readInputs(i, bindings);
+    // Every channel into i has been read: producers may drop what only i needed.
+    for (let b = 0; b < bindings.length; b++) {
+      const sources = bindings[b]!.sources;
+      for (let s = 0; s < sources.length; s++) this.table.read(sources[s]!.index);
+    }
+    if (this.attempts[i] === 1) this.gathered[i] = inputs;
+    return inputs;
+  }
+
+  private readInputs(i: number, bindings: NonNullable<RunPlan['inputs'][number]>): Readonly<Record<string, unknown>> {
     const inputs: Record<string, unknown> = {};
     for (let b = 0; b < bindings.length; b++) {
       const { port, sources } = bindings[b]!;
@@ -283,14 +389,12 @@ export class RunExecution implements SlotUser, AttemptHost {
   }
 
   private deliver(i: number, port: CompiledPort, source: InputSource): unknown {
-    const produced = this.outputs[source.index] as Record<string, unknown> | undefined;
+    const produced = this.table.values[source.index] as Record<string, unknown> | undefined;
     const value = produced === undefined ? undefined : produced[source.port];
     const test = port.check.test;
     if (source.check && test !== null && !test(value)) {
       throw new PortTypeError({ operationId: this.ids[i]!, port: port.name, direction: 'input', expected: port.typeName, actual: describeValue(value) });
     }
-    // A retry reads the same value again; the channel showed it once already.
-    if (anyChannelObserved() && source.channel.observed && this.attempts[i] === 1) source.channel.deliver(value);
     return value;
   }
 
@@ -303,12 +407,16 @@ export class RunExecution implements SlotUser, AttemptHost {
         this.onFailure(i, attempt, problem, true);
         return;
       }
-      this.outputs[i] = value;
+      if (this.config.freezeValues) deepFreeze(value);
+      this.table.values[i] = value;
     }
     this.endAttempt(i);
+    this.gathered[i] = undefined;
     this.status[i] = SUCCEEDED;
     this.finishedAt[i] = Date.now();
     this.succeeded++;
+    if (ports !== null && ports !== undefined) this.showOutputs(i, ports, value as Record<string, unknown>);
+    if (this.waiters !== undefined) this.settleWaiters(i);
     if (this.stream.observed) this.emitCompleted(i, attempt, ports ? (value as Record<string, unknown>) : undefined);
     const { offsets, targets } = this.plan.successors;
     const remaining = this.remaining;
@@ -318,6 +426,19 @@ export class RunExecution implements SlotUser, AttemptHost {
     }
     this.pool.dispatch();
     this.finishIfDone();
+  }
+
+  /** Shows a success's values to channel and run observers, if there are any. */
+  private showOutputs(i: number, ports: readonly CompiledPort[], record: Record<string, unknown>): void {
+    if (anyChannelObserved()) {
+      const channels = this.plan.channelsFrom[i];
+      if (channels !== null && channels !== undefined) for (const channel of channels) if (channel.observed) channel.emit(this.runId, record[channel.sourcePort]);
+    }
+    const subject = this.outputSubject;
+    if (subject !== undefined && subject.observed) {
+      const operationId = this.ids[i]!;
+      for (const port of ports) subject.next({ runId: this.runId, operationId, port: port.name, value: record[port.name] });
+    }
   }
 
   private checkOutputs(i: number, ports: readonly CompiledPort[], value: unknown): Error | undefined {
@@ -373,6 +494,8 @@ export class RunExecution implements SlotUser, AttemptHost {
       this.status[i] = FAILED;
       this.finishedAt[i] = Date.now();
       this.failed++;
+      this.gathered[i] = undefined;
+      if (this.waiters !== undefined) this.settleWaiters(i);
     }
     if (this.stream.observed) {
       const summary = summarizeError(error);
@@ -475,6 +598,8 @@ export class RunExecution implements SlotUser, AttemptHost {
     if (this.attempts[i] !== 0) this.finishedAt[i] = Date.now();
     if (state === SKIPPED) this.skipped++;
     else this.cancelled++;
+    this.gathered[i] = undefined;
+    if (this.waiters !== undefined) this.settleWaiters(i);
     if (this.stream.observed) {
       const operationId = this.ids[i]!;
       if (state === SKIPPED) {
@@ -516,6 +641,8 @@ export class RunExecution implements SlotUser, AttemptHost {
       });
     }
     this.stream.complete();
+    if (this.boundChannels !== undefined) for (const channel of this.boundChannels) channel.end(this.runId);
+    this.outputSubject?.complete();
     this.resolveResult(this.buildResult(status, finishedAt, counts, reason));
   }
 
@@ -541,7 +668,8 @@ export class RunExecution implements SlotUser, AttemptHost {
       reasons: this.reasons,
       upstream: this.upstream,
       lastErrors: this.lastErrors,
-      outputs: this.outputs,
+      outputs: this.table.values,
+      released: this.table.released,
     });
   }
 
@@ -581,4 +709,8 @@ function shouldRetry(policy: RetryPolicy, error: unknown, attempt: number): bool
   } catch {
     return false;
   }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -1,6 +1,9 @@
 import type { Observable } from 'rxjs';
 import type { EngineEvent, RunProgress } from './events';
 import type { ExecutionResult } from './execution-result';
+import type { Operation } from './operation';
+import type { OutputPortName, OutputValue } from './port';
+import type { PortValue } from './run-execution';
 
 /**
  * A run in progress, returned by `engine.start()`. Subscribe to `events$`
@@ -15,7 +18,7 @@ import type { ExecutionResult } from './execution-result';
  * const result = await run.result;
  * ```
  */
-export interface RunHandle {
+export interface RunHandle<O extends object = object> {
   /** The run's id (given in the options, or a random UUID). */
   readonly runId: string;
   /** This run's events; completes after `RunCompleted`. */
@@ -23,7 +26,26 @@ export interface RunHandle {
   /** Done/total counts after every operation that settles; completes with the run. */
   readonly progress$: Observable<RunProgress>;
   /** Resolves when the run settles; never rejects for an operation's failure. */
-  readonly result: Promise<ExecutionResult>;
+  readonly result: Promise<ExecutionResult<O>>;
+  /**
+   * Every value leaving an output port in this run, as `{ runId,
+   * operationId, port, value }`, the moment its operation succeeds;
+   * completes when the run ends. Free when nobody subscribes.
+   */
+  readonly outputs$: Observable<PortValue>;
+  /**
+   * A future of one output: resolves as soon as `operation` succeeds (while
+   * the rest of the run goes on), rejects with an `OutputUnavailableError`
+   * if it fails, is skipped or cancelled. Asking keeps that output until the
+   * run ends.
+   *
+   * @example
+   * ```ts
+   * const run = engine.start(graph);
+   * const model = await run.output(train, 'model'); // evaluation still runs
+   * ```
+   */
+  output<Op extends Operation, P extends OutputPortName<Op>>(operation: Op, port: P): Promise<OutputValue<Op, P>>;
   /**
    * Cancels the run: running operations see `context.signal` abort, nothing
    * new starts, and the result settles as `cancelled` once running

@@ -39,6 +39,16 @@ export interface RunPlan {
   readonly resources: readonly ResourceHint[];
   /** Key of each operation's executor in the engine's `executors`: its `executor` setting, else its resource hint. */
   readonly executorKeys: readonly string[];
+  /** Number of channels leaving each operation (reads before its outputs can be released). */
+  readonly consumers: Int32Array;
+  /** Channels leaving each operation (null when none), for channel observers. */
+  readonly channelsFrom: readonly (readonly DataChannel[] | null)[];
+  /** Every channel of the graph. */
+  readonly channels: readonly DataChannel[];
+  /** Positions of operations whose outputs are graph outputs. */
+  readonly declaredOutputs: readonly number[];
+  /** The graph's outputs: name, position and port. */
+  readonly graphOutputs: readonly { readonly name: string; readonly index: number; readonly port: string }[];
   /** Index of each operation id. */
   readonly indexById: ReadonlyMap<string, number>;
 }
@@ -46,7 +56,7 @@ export interface RunPlan {
 const plans = new WeakMap<GraphDefinition, { version: number; plan: RunPlan }>();
 
 /** The plan for `graph`'s current version; validates first (throws GraphValidationError). @internal */
-export function planFor(graph: GraphDefinition): RunPlan {
+export function planFor(graph: GraphDefinition<object, object>): RunPlan {
   const cached = plans.get(graph);
   if (cached?.version === graph.version) return cached.plan;
   graph.validate();
@@ -55,7 +65,7 @@ export function planFor(graph: GraphDefinition): RunPlan {
   return plan;
 }
 
-function compile(graph: GraphDefinition): RunPlan {
+function compile(graph: GraphDefinition<object, object>): RunPlan {
   const { order, index: addedIndex } = graph.analysis();
   const added = graph.operations;
   const n = added.length;
@@ -80,9 +90,13 @@ function compile(graph: GraphDefinition): RunPlan {
   // Sources per (target position, port name): a per-target map keyed by the
   // interned port name, no string building per edge.
   const bindings: (Map<string, InputSource[]> | undefined)[] = new Array(n);
+  const consumers = new Int32Array(n);
+  const channelsFrom: (DataChannel[] | null)[] = new Array<DataChannel[] | null>(n).fill(null);
   for (const channel of graph.channels) {
     const s = position(channel.source);
     const t = position(channel.target);
+    consumers[s]++;
+    (channelsFrom[s] ??= []).push(channel);
     from[e] = s;
     to[e++] = t;
     const sourcePort = channel.source.portMap().get(channel.sourcePort)!;
@@ -128,8 +142,14 @@ function compile(graph: GraphDefinition): RunPlan {
   const lazyIndex: ReadonlyMap<string, number> = {
     get: (id: string) => (indexById ??= new Map(ids.map((id, k) => [id, k]))).get(id),
   } as ReadonlyMap<string, number>;
+  const graphOutputs = [...graph.outputs.values()].map((o) => ({ name: o.name, index: position(o.operation), port: o.port }));
   return {
     graphName: graph.name,
+    consumers,
+    channelsFrom,
+    channels: graph.channels,
+    graphOutputs,
+    declaredOutputs: graphOutputs.map((o) => o.index),
     operations,
     ids,
     successors: csr(n, from, to),

@@ -25,6 +25,7 @@ export interface FinishedRunState {
   readonly upstream: ReadonlyMap<number, string>;
   readonly lastErrors: ReadonlyMap<number, { readonly error: unknown; readonly attempt: number }>;
   readonly outputs: readonly unknown[];
+  readonly released: Uint8Array;
 }
 
 /**
@@ -55,6 +56,8 @@ export function buildExecutionResult(state: FinishedRunState): ExecutionResult {
     errors,
     indexById: plan.indexById,
     outputs: state.outputs,
+    released: state.released,
+    graphOutputs: plan.graphOutputs,
     records: () => (records ??= Array.from({ length: n }, (_, i) => operationRecord(state, i))),
   });
 }

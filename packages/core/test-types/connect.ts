@@ -10,6 +10,7 @@ import {
   Operation,
   Output,
   ExecutionResult,
+  ExecutionEngine,
   guard,
   type CollectInputPort,
   type InputPort,
@@ -172,3 +173,56 @@ class Bytes extends Operation {
   }
 }
 void Bytes;
+
+// Generic operations compile: an untyped decorator fits a generic port.
+class Pass<T> extends Operation {
+  @Input() value!: InputPort<T>;
+  @Output() same!: OutputPort<T>;
+  execute({ value }: Inputs<Pass<T>>): Outputs<Pass<T>> {
+    return { same: value } as Outputs<Pass<T>>;
+  }
+}
+void Pass;
+
+class Count extends Operation {
+  @Input(String) text!: InputPort<string>;
+  @Output(Number) length!: OutputPort<number>;
+  execute({ text }: Inputs<Count>): Outputs<Count> {
+    return { length: text.length };
+  }
+}
+
+class Sink extends Operation {
+  @Input(Number) n!: InputPort<number>;
+  execute(): void {}
+}
+
+// Graph inputs and outputs are checked against the graph's declared types.
+async function graphInputsAndOutputs(): Promise<void> {
+  const engine = new ExecutionEngine();
+  const io = new GraphDefinition<{ text: string }, { length: number; label: string }>();
+  const count = new Count();
+  io.connect(io.input('text', String), 'value', count, 'text');
+  // @ts-expect-error a string input cannot feed a number port
+  io.connect(io.input('text', String), 'value', new Sink(), 'n');
+  // @ts-expect-error the graph declares no input 'other'
+  io.input('other');
+  io.output('length', count, 'length');
+  // @ts-expect-error 'label' is a string output; Count.length is a number
+  io.output('label', count, 'length');
+  await engine.run(io, { inputs: { text: 'abc' } });
+  // @ts-expect-error the graph declares inputs, so run needs them
+  await engine.run(io);
+  // @ts-expect-error 'text' must be a string
+  await engine.run(io, { inputs: { text: 3 } });
+  const result = await engine.run(io, { inputs: { text: 'abc' } });
+  // @ts-expect-error before isSuccessful() an output may be missing
+  const early: number = result.outputs.length;
+  void early;
+  if (result.isSuccessful()) {
+    const length: number = result.outputs.length;
+    const direct: number = result.getOutput(count, 'length');
+    void [length, direct];
+  }
+}
+void graphInputsAndOutputs;

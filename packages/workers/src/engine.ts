@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { ExecutionEngine, GraphDefinition, type EngineOptions, type ResourceHint, type RunHandle, type RunOptions } from '@portflow/core';
+import { ExecutionEngine, GraphDefinition, type EngineOptions, type ResourceHint, type RunArguments, type RunHandle } from '@portflow/core';
 import { createWorkerExecutor, type WorkerExecutorOptions, type WorkerPoolExecutor } from './executor';
 import { validateForWorkers } from './validation';
 
@@ -35,13 +35,14 @@ export class WorkerEngine extends ExecutionEngine {
   }
 
   /** Like `ExecutionEngine.start`, after checking that worker operations are worker-capable. */
-  override start(graph: GraphDefinition, options: RunOptions = {}): RunHandle {
-    if (graph instanceof GraphDefinition && this.checked.get(graph) !== graph.version) {
-      graph.validate(); // graph problems first, as a plain engine reports them
-      validateForWorkers(graph, { resources: this.workerResources });
-      this.checked.set(graph, graph.version);
+  override start<I extends object, O extends object>(graph: GraphDefinition<I, O>, ...options: RunArguments<I>): RunHandle<O> {
+    const plain = graph as GraphDefinition<object, object>;
+    if (plain instanceof GraphDefinition && this.checked.get(plain) !== plain.version) {
+      plain.validate(); // graph problems first, as a plain engine reports them
+      validateForWorkers(plain, { resources: this.workerResources });
+      this.checked.set(plain, plain.version);
     }
-    return super.start(graph, options);
+    return super.start(graph, ...options);
   }
 }
 

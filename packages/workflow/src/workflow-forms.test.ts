@@ -145,7 +145,7 @@ describe('loadWorkflow', () => {
     const workflow = load(text);
     expect(workflow.graph.channels.map(String)).toEqual(['a.value -> all.parts', 'b.value -> all.parts', 'all.rows -> show.value']);
     expect(workflow.graph.dependencies.map((d) => `${d.prerequisite.id} -> ${d.dependent.id}`)).toEqual(['a -> show']);
-    expect((await new ExecutionEngine().run(workflow.graph)).getOutput('all', 'rows')).toEqual([{ x: 1 }, { x: 2 }]);
+    expect((await new ExecutionEngine().run(workflow.graph, { retainOutputs: true })).getOutput('all', 'rows')).toEqual([{ x: 1 }, { x: 2 }]);
   });
 
   it('throws a WorkflowValidationError listing every problem', () => {

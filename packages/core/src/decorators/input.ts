@@ -23,9 +23,11 @@ type Related<A, B> = [A] extends [B] ? true : [B] extends [A] ? true : false;
 export type PortKeyCheck<O, K extends keyof O, Kind extends PortKind, V> = [PortKindOf<O[K]>] extends [never]
   ? never
   : PortKindOf<O[K]> extends Kind
-    ? Related<V, PortValueOf<O[K]>> extends true
+    ? 0 extends 1 & V // an untyped decorator (V is any) fits any value type, generic ones included
       ? K
-      : never
+      : Related<V, PortValueOf<O[K]>> extends true
+        ? K
+        : never
     : never;
 
 /** The kinds of port property a decorator can sit on. */
