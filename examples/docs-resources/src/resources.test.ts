@@ -69,7 +69,7 @@ it('transfer and memory: a moved input, a capped heap, a Map output', async () =
     const zeros = new samples.CountZeros({ id: 'zeros' });
     graph.connect(keys, 'keys', index, 'keys');
     graph.connect(keys, 'data', zeros, 'data');
-    const result = await engine.run(graph);
+    const result = await engine.run(graph, { retainOutputs: true }); // keep the moved buffer to inspect it
     expect(result.errors).toEqual([]);
     expect(result.getOutput(index, 'index')).toEqual(new Map([['a', 0], ['b', 1], ['c', 2]]));
     expect(result.getOutput(zeros, 'zeros')).toBe(3);

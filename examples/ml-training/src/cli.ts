@@ -1,5 +1,5 @@
 import { ExecutionEngine, type EngineEvent, type ExecutionResult } from '@portflow/core';
-import { buildTrainingGraph, DEFAULT_OPTIONS, type TrainingOptions } from './training-graph';
+import { buildTrainingGraph, DEFAULT_OPTIONS, trainingInputs, type TrainingOptions } from './training-graph';
 
 /** Where the CLI writes. */
 export interface Output {
@@ -84,7 +84,7 @@ export async function runCli(argv: readonly string[], output: Output = consoleOu
     output.err((error as Error).message);
     return 2;
   }
-  const { graph, compare, train } = buildTrainingGraph(options);
+  const { graph } = buildTrainingGraph();
   await using engine = new ExecutionEngine({ maxParallel: 4 });
   const controller = new AbortController();
   const onSigint = (): void => {
@@ -93,13 +93,13 @@ export async function runCli(argv: readonly string[], output: Output = consoleOu
   };
   process.once('SIGINT', onSigint);
   try {
-    const run = engine.start(graph, { signal: controller.signal });
+    const run = engine.start(graph, { inputs: trainingInputs(options), signal: controller.signal });
     run.events$.subscribe(eventPrinter(output.out));
     const result = await run.result;
     output.out('');
     if (result.isSuccessful()) {
-      output.out(result.getOutput(compare, 'summary')!);
-      const losses = result.getOutput(train, 'losses')!;
+      const { summary, losses } = result.outputs;
+      output.out(summary);
       output.out(`training loss ${losses[0]!.toFixed(4)} -> ${losses.at(-1)!.toFixed(4)} over ${losses.length} epochs`);
     } else {
       output.out(result.getErrorMessage()!);

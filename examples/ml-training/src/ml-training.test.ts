@@ -3,50 +3,56 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExecutionEngine, ofType, type EngineEvent } from '@portflow/core';
 import { USAGE, parseArgs, runCli } from './cli';
-import { buildTrainingGraph } from './training-graph';
+import { trainScript } from './script';
+import { buildTrainingGraph, trainingInputs } from './training-graph';
 
 const SMALL = { samples: 600, epochs: 60 };
 
 describe('examples/ml-training', () => {
   it('trains a model that beats the majority-class baseline, reporting progress every epoch', async () => {
-    const { graph, train, evaluation, baseline, compare } = buildTrainingGraph(SMALL);
-    const run = new ExecutionEngine().start(graph);
+    const { graph } = buildTrainingGraph();
+    const run = new ExecutionEngine().start(graph, { inputs: trainingInputs(SMALL) });
     const events: EngineEvent[] = [];
     run.events$.subscribe((e) => events.push(e));
     const result = await run.result;
-    expect(result.status).toBe('succeeded');
-    const model = result.getOutput(evaluation, 'metrics')!;
-    const majority = result.getOutput(baseline, 'metrics')!;
+    if (!result.isSuccessful()) throw new Error(result.getErrorMessage());
+    const { metrics: model, baseline: majority, losses, summary } = result.outputs;
     expect(model.accuracy).toBeGreaterThan(0.85);
     expect(model.accuracy).toBeGreaterThan(majority.accuracy + 0.2);
     expect(model.examples).toBe(150);
-    const losses = result.getOutput(train, 'losses')!;
     expect(losses).toHaveLength(60);
     expect(losses.at(-1)!).toBeLessThan(losses[0]! / 2);
     const progress = events.filter((e) => e.type === 'OperationProgress');
     expect(progress).toHaveLength(60);
-    expect(progress[9]).toMatchObject({ operationId: 'train', fraction: 10 / 60, message: expect.stringMatching(/^epoch 10\/60 loss \d\.\d{4}$/) });
-    expect(result.getOutput(compare, 'summary')).toMatch(/^test accuracy \d+\.\d% \(baseline \d+\.\d%\)/);
+    expect(progress[9]).toMatchObject({ operationId: 'train', fraction: 10 / 60, message: expect.stringMatching(/^epoch 10\/60 loss \d\.\d{4}$/), data: { epoch: 10, loss: losses[9] } });
+    expect(summary).toMatch(/^test accuracy \d+\.\d% \(baseline \d+\.\d%\)/);
   });
 
   it('is reproducible: the same seed gives the same model', async () => {
     const engine = new ExecutionEngine();
-    const first = buildTrainingGraph({ ...SMALL, seed: 7 });
-    const second = buildTrainingGraph({ ...SMALL, seed: 7 });
-    const [a, b] = await Promise.all([engine.run(first.graph), engine.run(second.graph)]);
-    expect(a.getOutput(first.train, 'model')).toEqual(b.getOutput(second.train, 'model'));
+    const first = buildTrainingGraph();
+    const second = buildTrainingGraph();
+    const inputs = trainingInputs({ ...SMALL, seed: 7 });
+    const [a, b] = await Promise.all([engine.run(first.graph, { inputs }), engine.run(second.graph, { inputs })]);
+    expect(a.outputs.model).toBeDefined();
+    expect(a.outputs.model).toEqual(b.outputs.model);
   });
 
   it('stops training at once when the run is cancelled through its AbortSignal', async () => {
-    const { graph, train } = buildTrainingGraph({ samples: 600, epochs: 100_000 });
+    const { graph, train } = buildTrainingGraph();
     const controller = new AbortController();
-    const run = new ExecutionEngine().start(graph, { signal: controller.signal });
+    const run = new ExecutionEngine().start(graph, { inputs: trainingInputs({ samples: 600, epochs: 100_000 }), signal: controller.signal });
     run.events$.pipe(ofType('OperationProgress')).subscribe((e) => {
       if (e.message?.startsWith('epoch 5/')) controller.abort('enough');
     });
     const result = await run.result;
     expect(result).toMatchObject({ status: 'cancelled', reason: 'enough' });
     expect(Object.fromEntries(result.operations.map((op) => [op.operationId, op.status]))).toEqual({
+      'input.dataset': 'succeeded',
+      'input.testFraction': 'succeeded',
+      'input.seed': 'succeeded',
+      'input.epochs': 'succeeded',
+      'input.learningRate': 'succeeded',
       load: 'succeeded',
       split: 'succeeded',
       fitScaler: 'succeeded',
@@ -56,6 +62,14 @@ describe('examples/ml-training', () => {
       compare: 'cancelled',
     });
     expect(result.getRecord(train).attempts).toBe(1);
+  });
+});
+
+describe('the 3-step script with the function API', () => {
+  it('trains a model through futures, better than chance', async () => {
+    const metrics = await trainScript(400, 40);
+    expect(metrics.examples).toBe(400);
+    expect(metrics.accuracy).toBeGreaterThan(0.8);
   });
 });
 
@@ -69,7 +83,7 @@ describe('the ml-training command', () => {
   it('prints events, the metrics and a table of operations, and exits 0', async () => {
     const { out, output } = capture();
     expect(await runCli(['--samples=600', '--epochs=40'], output)).toBe(0);
-    expect(out[0]).toMatch(/^\[\s+0 ms\] run .* started: 7 operations$/);
+    expect(out[0]).toMatch(/^\[\s+0 ms\] run .* started: 12 operations$/);
     expect(out.filter((l) => l.includes('progress   train'))).toHaveLength(11); // the first epoch, then every tenth up to 100%
     expect(out).toContainEqual(expect.stringMatching(/^test accuracy /));
     expect(out).toContainEqual(expect.stringMatching(/^training loss 0\.6931 -> 0\.\d{4} over 40 epochs$/));
@@ -122,7 +136,12 @@ describe('the ml-training command', () => {
     it('is cancelled by a real SIGINT and exits 130', async () => {
       const { child, exited, stdout } = start(['--samples=600', '--epochs=100000']);
       await new Promise<void>((resolve) => {
-        const check = (): void => (stdout().includes('progress   train') ? resolve() : void setTimeout(check, 10));
+        const check = (): void => {
+          if (!stdout().includes('progress   train')) return;
+          child.stdout.off('data', check);
+          resolve();
+        };
+        child.stdout.on('data', check);
         check();
       });
       child.kill('SIGINT');

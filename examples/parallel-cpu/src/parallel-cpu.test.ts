@@ -18,7 +18,7 @@ it('fans chunks out to worker threads and reduces them to the digest a serial lo
   const engine = createWorkerEngine({ cpuThreads: 2 });
   try {
     const { graph, combine, hashes } = buildHashGraph(workload);
-    const result = await engine.run(graph);
+    const result = await engine.run(graph, { retainOutputs: true }); // keep the split's (moved) chunks to inspect them
     expect(result.status).toBe('succeeded');
     expect(result.getOutput(combine, 'digest')).toBe(expected.digest('hex'));
     expect(hashes).toHaveLength(6);

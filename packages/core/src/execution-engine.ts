@@ -86,7 +86,7 @@ export interface RunOptions {
    */
   retainOutputs?: boolean;
   /** Values of the graph's declared inputs (`graph.input(name)`), by name. */
-  inputs?: Readonly<Record<string, unknown>>;
+  inputs?: object;
 }
 
 /**

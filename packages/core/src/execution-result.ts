@@ -68,7 +68,7 @@ export interface ResultState {
  * else console.error(result.getErrorMessage());
  * ```
  */
-export class ExecutionResult<O extends object = Record<string, unknown>> {
+export class ExecutionResult<O extends object = object> {
   /** @internal built by the engine */
   constructor(private readonly state: ResultState) {}
 

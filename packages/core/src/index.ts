@@ -66,6 +66,20 @@ export { type OperationSettings, type ResourceHint, RESOURCE_HINTS } from './ope
 export { type RetryPolicy, NO_RETRY, retryDelay } from './retry-policy';
 export type { ExecutionContext, ProgressDetails } from './execution-context';
 export { GraphInput, Value } from './graph-input';
+export {
+  defineOperation,
+  port,
+  type PortSpec,
+  type PortSpecOrType,
+  type PortSpecs,
+  type SpecValue,
+  type SpecInputs,
+  type SpecOutputs,
+  type DefinedOperation,
+  type DefinedOperationClass,
+  type OperationDefinition,
+} from './define-operation';
+export { Flow, Future, type Futures, type FlowInputs, type FlowOptions } from './flow';
 export type { PortValue } from './run-execution';
 export { createLogger, silentLogger, type Logger, type LogEntry, type LogFields, type LogLevel } from './logger';
 export type { OperationExecutor } from './operation-executor';

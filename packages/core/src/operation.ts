@@ -151,7 +151,7 @@ export abstract class Operation<P extends object = object> {
    */
   toRef(module?: ModuleLocation): OperationRef {
     const identity = readOperationIdentity(this.constructor);
-    const location = module ?? (identity.module === undefined ? undefined : { specifier: identity.module, export: this.constructor.name });
+    const location = module ?? (identity.module === undefined ? undefined : { specifier: identity.module, export: identity.exportName });
     return {
       type: identity.type,
       version: identity.version,

@@ -34,6 +34,7 @@ export interface OperationIdentity {
   readonly type: string;
   readonly version: number;
   readonly module: string | undefined;
+  readonly exportName: string;
 }
 
 const identities = new WeakMap<Function, OperationIdentity>(); // eslint-disable-line @typescript-eslint/ban-types
@@ -47,7 +48,7 @@ export function readOperationIdentity(ctor: Function): OperationIdentity { // es
   let identity = identities.get(ctor);
   if (identity === undefined) {
     const own = Reflect.getOwnMetadata(OPERATION_IDENTITY_METADATA, ctor) as Partial<OperationIdentity> | undefined;
-    identity = Object.freeze({ type: own?.type ?? (ctor.name || 'Operation'), version: own?.version ?? 1, module: own?.module });
+    identity = Object.freeze({ type: own?.type ?? (ctor.name || 'Operation'), version: own?.version ?? 1, module: own?.module, exportName: own?.exportName ?? ctor.name });
     identities.set(ctor, identity);
   }
   return identity;

@@ -25,6 +25,8 @@ export interface OperationDeclaration extends OperationSettings {
    * absolute path). Used by {@link ModuleResolver}; the export is the class name.
    */
   module?: string;
+  /** The export of `module` holding the class (default: the class name). */
+  export?: string;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface OperationDeclaration extends OperationSettings {
  */
 export function OperationOptions(declaration: OperationDeclaration) {
   return (ctor: abstract new (...args: never[]) => unknown): void => {
-    const { type, version, module, ...settings } = declaration;
+    const { type, version, module, export: exportName, ...settings } = declaration;
     const owner = ctor.name || 'an anonymous class';
     if (type !== undefined && (typeof type !== 'string' || !/^[A-Za-z0-9_.:@/-]+$/.test(type))) {
       throw new TypeError(`@OperationOptions on ${owner}: type ${JSON.stringify(type)} is not valid; use letters, digits and _ . : @ / - (no spaces)`);
@@ -57,7 +59,7 @@ export function OperationOptions(declaration: OperationDeclaration) {
     // Several decorators may declare parts of one class's identity (e.g. a
     // workflow @Component gives the type, @OperationOptions the version).
     const own = (Reflect.getOwnMetadata(OPERATION_IDENTITY_METADATA, ctor) ?? {}) as Record<string, unknown>;
-    const identity = { ...own, ...Object.fromEntries(Object.entries({ type, version, module }).filter(([, v]) => v !== undefined)) };
+    const identity = { ...own, ...Object.fromEntries(Object.entries({ type, version, module, exportName }).filter(([, v]) => v !== undefined)) };
     Reflect.defineMetadata(OPERATION_IDENTITY_METADATA, Object.freeze(identity), ctor);
     if (Object.keys(settings).length > 0) {
       const ownSettings = (Reflect.getOwnMetadata(OPERATION_OPTIONS_METADATA, ctor) ?? {}) as OperationSettings;
