@@ -1,11 +1,11 @@
 import { main } from './readme-sample';
 
 describe('README sample', () => {
-  it('computes 2 + 3 and prints the status and sum', async () => {
+  it('squares 2 + 3 through graph inputs and outputs, then 5 through a flow', async () => {
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      await expect(main()).resolves.toBe(5);
-      expect(log).toHaveBeenCalledWith('succeeded', 5);
+      await expect(main()).resolves.toBe(25);
+      expect(log).toHaveBeenCalledWith('succeeded', 25);
     } finally {
       log.mockRestore();
     }

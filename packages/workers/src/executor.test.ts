@@ -15,16 +15,15 @@ describe('parallelism', () => {
   it('runs two CPU-bound operations at the same time on two threads', async () => {
     const engine = createWorkerEngine({ cpuThreads: 2 });
     try {
-      // Start both threads first: on a loaded machine, spawning a thread can
-      // take longer than the measured operations themselves.
-      const warmUp = new GraphDefinition();
-      warmUp.add(new ops.Busy(50, { id: 'w1' }), new ops.Busy(50, { id: 'w2' }));
-      await engine.run(warmUp);
+      // Each waits on its thread until the other has arrived: they can only both
+      // succeed by running at the same time, however slowly the threads start.
+      const sync = ops.meetingPoint();
       const g = new GraphDefinition();
-      const a = new ops.Busy(300, { id: 'a' });
-      const b = new ops.Busy(300, { id: 'b' });
+      const a = new ops.Meet(sync, { parties: 2 }, { id: 'a' });
+      const b = new ops.Meet(sync, { parties: 2 }, { id: 'b' });
       g.add(a, b);
       const result = await engine.run(g);
+      expect(result.errors).toEqual([]);
       expect(result.status).toBe('succeeded');
       const [x, y] = [interval(result, a), interval(result, b)];
       // Overlap of the recorded intervals, not wall time: each started before the other ended.
@@ -39,10 +38,15 @@ describe('parallelism', () => {
   it('never runs more CPU-bound operations at once than cpuThreads', async () => {
     const engine = createWorkerEngine({ cpuThreads: 2, workers: { threads: 3 } });
     try {
+      // The first two meet before going on (so two do run at once, however slowly
+      // threads start); each then keeps its thread busy for 100 ms, time for a
+      // third to start if the engine let it.
+      const sync = ops.meetingPoint();
       const g = new GraphDefinition();
-      const busy = Array.from({ length: 6 }, (_, i) => new ops.Busy(100, { id: `busy${i}` }));
+      const busy = Array.from({ length: 6 }, (_, i) => new ops.Meet(sync, { parties: 2, holdMs: 100 }, { id: `busy${i}` }));
       g.add(...busy);
       const result = await engine.run(g);
+      expect(result.errors).toEqual([]);
       expect(result.status).toBe('succeeded');
       expect(maxOverlap(busy.map((op) => interval(result, op)))).toBe(2);
     } finally {
@@ -51,15 +55,28 @@ describe('parallelism', () => {
   });
 });
 
-/** An I/O-bound operation on the main thread that counts how many of its kind run at once. */
+/**
+ * An I/O-bound operation on the main thread that counts how many of its kind
+ * run at once. The last of `total` to finish opens the gate of `sync` (see the
+ * Meet fixture), which CPU-bound operations may wait on.
+ */
 class IoProbe extends Operation {
   static running = 0;
   static maxRunning = 0;
+  static finished = 0;
   @Output(Number) done!: OutputPort<number>;
+  constructor(
+    private readonly sync: Int32Array,
+    private readonly total: number,
+    init?: { id?: string },
+  ) {
+    super(init);
+  }
   async execute(): Promise<Outputs<IoProbe>> {
     IoProbe.maxRunning = Math.max(IoProbe.maxRunning, ++IoProbe.running);
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await new Promise((resolve) => setTimeout(resolve, 40)); // a sleep standing for I/O; no assertion depends on its length
     IoProbe.running--;
+    if (++IoProbe.finished === this.total) ops.openGate(this.sync);
     return { done: 1 };
   }
 }
@@ -68,13 +85,19 @@ describe('separate CPU and I/O limits', () => {
   it('limits CPU-bound and I/O-bound operations separately, and neither blocks the other', async () => {
     const engine = createWorkerEngine({ cpuThreads: 2, ioConcurrency: 1 });
     try {
+      // The CPU-bound operations hold both CPU slots until the I/O is done: the first
+      // two meet (both slots busy at once) and wait for the gate the last I/O
+      // operation opens. Had CPU work kept I/O from going on, they would never end
+      // (they give up after 20 s and the run fails); no duration has to win a race.
+      const sync = ops.meetingPoint();
       const g = new GraphDefinition();
-      const cpu = Array.from({ length: 4 }, (_, i) => new ops.Busy(300, { id: `cpu${i}` }));
-      const io = Array.from({ length: 4 }, (_, i) => new IoProbe({ id: `io${i}` }));
+      const cpu = Array.from({ length: 4 }, (_, i) => new ops.Meet(sync, { parties: 2, gated: true }, { id: `cpu${i}` }));
+      const io = Array.from({ length: 4 }, (_, i) => new IoProbe(sync, 4, { id: `io${i}` }));
       g.add(...cpu, ...io);
       const events: EngineEvent[] = [];
       engine.events$.subscribe((e) => events.push(e));
       const result = await engine.run(g);
+      expect(result.errors).toEqual([]);
       expect(result.status).toBe('succeeded');
       expect(maxOverlap(cpu.map((op) => interval(result, op)))).toBe(2); // cpuThreads, measured in the workers
       expect(IoProbe.maxRunning).toBe(1); // ioConcurrency, counted on the main thread
@@ -83,8 +106,8 @@ describe('separate CPU and I/O limits', () => {
       const firstCpuDone = order.findIndex((e) => /^OperationCompleted:cpu/.test(e));
       // Queued I/O does not keep CPU work from starting: two CPU operations started before any I/O finished...
       expect(order.slice(0, firstIoDone).filter((e) => /^OperationStarted:cpu/.test(e))).toHaveLength(2);
-      // ...and a wall of CPU work does not keep I/O from going on: all four I/O operations
-      // (one at a time, 40 ms each) finished before the first CPU operation did.
+      // ...and CPU work holding every CPU slot does not keep I/O from going on: all four I/O
+      // operations (one at a time) finished before the first CPU operation did.
       expect(order.slice(0, firstCpuDone).filter((e) => /^OperationCompleted:io/.test(e))).toHaveLength(4);
     } finally {
       await engine.close();
@@ -103,7 +126,7 @@ describe('the context inside a worker', () => {
       const square = new ops.Square({ id: 'square' });
       g.connect(source, 'thread', square, 'value');
       engine.events$.subscribe((e) => events.push(e));
-      const result = await engine.run(g, { runId: 'run-7', variables: { factor: 3, callback: () => 1 } });
+      const result = await engine.run(g, { runId: 'run-7', variables: { factor: 3, callback: () => 1 }, retainOutputs: true }); // reads source's consumed output
       expect(result.status).toBe('succeeded');
       const thread = result.getOutput(source, 'thread') as number;
       expect(result.getOutput(square, 'squared')).toBe(thread * thread);
@@ -165,7 +188,7 @@ describe('transfer of binary data', () => {
       const make = new MakeBytes(SIZE, { id: 'make' });
       const sum = new ops.SumMoved({ id: 'sum' });
       g.connect(make, 'data', sum, 'data');
-      const result = await engine.run(g);
+      const result = await engine.run(g, { retainOutputs: true }); // reads make's consumed output
       expect(result.status).toBe('succeeded');
       expect(result.getOutput(sum, 'length')).toBe(SIZE);
       expect(result.getOutput(sum, 'sum')).toBe(expectedSum(SIZE));
@@ -182,7 +205,7 @@ describe('transfer of binary data', () => {
       const make = new MakeBytes(SIZE, { id: 'make' });
       const sum = new ops.SumCopied({ id: 'sum' });
       g.connect(make, 'data', sum, 'data');
-      const result = await engine.run(g);
+      const result = await engine.run(g, { retainOutputs: true }); // reads make's consumed output
       expect(result.getOutput(sum, 'sum')).toBe(expectedSum(SIZE));
       expect((result.getOutput(make, 'data') as ArrayBuffer).byteLength).toBe(SIZE);
     } finally {

@@ -1,4 +1,5 @@
-import { createLogger, GraphDefinition, OperationTimeoutError, type EngineEvent, type LogEntry, type OperationFailed } from '@portflow/core';
+import { once } from 'node:events';
+import { createLogger, GraphDefinition, OperationTimeoutError, type EngineEvent, type LogEntry, type OperationFailed, type RunHandle } from '@portflow/core';
 import { createWorkerEngine, WorkerCrashError } from './index';
 import { loadFixtures } from './testing/fixtures';
 
@@ -8,6 +9,24 @@ const ops = loadFixtures();
 
 function failures(events: EngineEvent[]): OperationFailed[] {
   return events.filter((e): e is OperationFailed => e.type === 'OperationFailed');
+}
+
+/**
+ * Resolves on the first OperationProgress of `operationId`: the fixture
+ * reports it from inside execute(), on its worker thread (OperationStarted
+ * only says the task was handed to the pool). Rejects if the run ends first,
+ * rather than leaving the test to time out.
+ */
+function firstProgress(handle: RunHandle, operationId: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const subscription = handle.events$.subscribe((e) => {
+      if (e.type === 'OperationProgress' && e.operationId === operationId) {
+        subscription.unsubscribe();
+        resolve();
+      }
+    });
+    void handle.result.then((r) => reject(new Error(`the run ended (${r.status}) before '${operationId}' reported progress`)));
+  });
 }
 
 describe('a worker that crashes', () => {
@@ -103,9 +122,10 @@ describe('cancellation of a worker task', () => {
       const g = new GraphDefinition();
       g.add(new ops.WaitForAbort({ id: 'waiter' }));
       const handle = engine.start(g);
-      handle.events$.subscribe((e) => {
-        if (e.type === 'OperationStarted') setTimeout(() => handle.cancel('user pressed stop'), 300);
-      });
+      // The waiter reports progress once it listens to its signal: cancelling
+      // earlier could abort it before the listener is there to see it.
+      await firstProgress(handle, 'waiter');
+      handle.cancel('user pressed stop');
       const result = await handle.result;
       expect(result.status).toBe('cancelled');
       expect(result.getRecord('waiter').status).toBe('cancelled');
@@ -122,18 +142,16 @@ describe('cancellation of a worker task', () => {
       const g = new GraphDefinition();
       g.add(new ops.SpinForever({ id: 'spinner' }));
       const handle = engine.start(g);
-      let cancelledAt = 0;
-      handle.events$.subscribe((e) => {
-        if (e.type === 'OperationStarted') {
-          setTimeout(() => {
-            cancelledAt = Date.now();
-            handle.cancel('enough');
-          }, 300);
-        }
-      });
+      await firstProgress(handle, 'spinner'); // in the loop, on its thread
+      const [thread] = engine.workers.pools.cpu!.threads;
+      const exited = once(thread!, 'exit');
+      const cancelledAt = Date.now();
+      handle.cancel('enough');
       const result = await handle.result;
       expect(result.status).toBe('cancelled');
-      expect(Date.now() - cancelledAt).toBeLessThan(2_000);
+      // The loop never returns: the run could only settle because its thread was terminated.
+      await exited;
+      expect(Date.now() - cancelledAt).toBeLessThan(2_000); // promptly: abortGraceMs, then termination
       // The pool recovers: the next run gets a fresh thread.
       const next = new GraphDefinition();
       next.add(new ops.Busy(5, { id: 'after' }));
@@ -144,8 +162,15 @@ describe('cancellation of a worker task', () => {
   });
 
   it('a timeout reaches the worker task too, and the retry runs', async () => {
-    const engine = createWorkerEngine({ cpuThreads: 1, workers: { abortGraceMs: 20 } });
+    const engine = createWorkerEngine({ cpuThreads: 2, workers: { abortGraceMs: 20 } });
     try {
+      // Start both threads first (two Meets only meet on two threads), so that each
+      // attempt goes straight to a ready thread: the 200 ms timeout then aborts a
+      // running task, not one still queued for a thread that is slow to start.
+      const sync = ops.meetingPoint();
+      const warmUp = new GraphDefinition();
+      warmUp.add(new ops.Meet(sync, { parties: 2 }, { id: 'w1' }), new ops.Meet(sync, { parties: 2 }, { id: 'w2' }));
+      expect((await engine.run(warmUp)).status).toBe('succeeded');
       const g = new GraphDefinition();
       g.add(new ops.SpinForever({ id: 'spinner', timeoutMs: 200, retry: { maxAttempts: 2, delaysMs: [1] } }));
       const result = await engine.run(g);

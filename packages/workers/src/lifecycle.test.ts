@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
-import { GraphDefinition } from '@portflow/core';
+import { GraphDefinition, type RunHandle } from '@portflow/core';
 import { createWorkerEngine, createWorkerExecutor } from './index';
 import { loadFixtures } from './testing/fixtures';
 
@@ -12,6 +12,23 @@ function busyGraph(count: number, ms = 20): GraphDefinition {
   const g = new GraphDefinition();
   for (let i = 0; i < count; i++) g.add(new ops.Busy(ms, { id: `b${i}` }));
   return g;
+}
+
+/**
+ * Resolves on the first OperationProgress of `operationId`: the fixture
+ * reports it from inside execute(), on its worker thread. Rejects if the run
+ * ends first, rather than leaving the test to time out.
+ */
+function firstProgress(handle: RunHandle, operationId: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const subscription = handle.events$.subscribe((e) => {
+      if (e.type === 'OperationProgress' && e.operationId === operationId) {
+        subscription.unsubscribe();
+        resolve();
+      }
+    });
+    void handle.result.then((r) => reject(new Error(`the run ended (${r.status}) before '${operationId}' reported progress`)));
+  });
 }
 
 describe('worker threads and close()', () => {
@@ -29,52 +46,73 @@ describe('worker threads and close()', () => {
 
   it('leaves no threads behind after engine.close(): every worker has exited', async () => {
     const engine = createWorkerEngine({ cpuThreads: 2 });
-    const g = busyGraph(4);
-    g.add(new ops.Crasher('oom', { id: 'memory', resource: 'memory_bound' }));
     const small = createWorkerEngine({ cpuThreads: 1, workers: { memoryLimitMb: 48 } });
-    await engine.run(busyGraph(4));
-    await small.run(g, { failurePolicy: 'continue' }); // uses both pools
-    const threads: Worker[] = [...engine.workers.pools.cpu!.threads, ...small.workers.pools.cpu!.threads, ...small.workers.pools.memory!.threads];
-    expect(threads.length).toBeGreaterThanOrEqual(3);
-    const exits = threads.map((t) => once(t, 'exit'));
-    await engine.close();
-    await small.close();
-    await Promise.all(exits);
-    expect(engine.workers.threadCount).toBe(0);
-    expect(small.workers.threadCount).toBe(0);
-    expect(engine.workers.pools.cpu!.threads).toHaveLength(0);
+    try {
+      const g = busyGraph(4);
+      g.add(new ops.Crasher('oom', { id: 'memory', resource: 'memory_bound' }));
+      await engine.run(busyGraph(4));
+      await small.run(g, { failurePolicy: 'continue' }); // uses both pools
+      const threads: Worker[] = [...engine.workers.pools.cpu!.threads, ...small.workers.pools.cpu!.threads, ...small.workers.pools.memory!.threads];
+      expect(threads.length).toBeGreaterThanOrEqual(3);
+      const exits = threads.map((t) => once(t, 'exit'));
+      await engine.close();
+      await small.close();
+      await Promise.all(exits);
+      expect(engine.workers.threadCount).toBe(0);
+      expect(small.workers.threadCount).toBe(0);
+      expect(engine.workers.pools.cpu!.threads).toHaveLength(0);
+    } finally {
+      await engine.close(); // no-ops when the test got there; otherwise no pool outlives the test
+      await small.close();
+    }
   });
 
   it('close() while a worker operation runs cancels it and still ends every thread', async () => {
     const engine = createWorkerEngine({ cpuThreads: 1, workers: { abortGraceMs: 10 } });
-    const g = new GraphDefinition();
-    g.add(new ops.SpinForever({ id: 'spinner' }));
-    const handle = engine.start(g);
-    await new Promise<void>((resolve) => handle.events$.subscribe((e) => e.type === 'OperationStarted' && resolve()));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await engine.close();
-    expect((await handle.result).status).toBe('cancelled');
-    expect(engine.workers.threadCount).toBe(0);
+    try {
+      const g = new GraphDefinition();
+      g.add(new ops.SpinForever({ id: 'spinner' }));
+      const handle = engine.start(g);
+      // OperationStarted fires when the task is handed to the pool; the spinner's
+      // progress report says its thread is inside execute().
+      await firstProgress(handle, 'spinner');
+      await engine.close();
+      expect((await handle.result).status).toBe('cancelled');
+      expect(engine.workers.threadCount).toBe(0);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('an executor closed directly aborts its running tasks instead of leaving them hanging', async () => {
     const workers = createWorkerExecutor({ threads: 1 });
-    const op = new ops.SpinForever({ id: 'spinner' });
-    const context = {
-      runId: 'r',
-      operationId: 'spinner',
-      attempt: 1,
-      signal: new AbortController().signal,
-      logger: { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } },
-      variables: {},
-      reportProgress() {},
-    };
-    const running = workers.execute(op, {}, context) as Promise<unknown>;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await workers.close();
-    await expect(running).rejects.toThrow('the worker executor was closed');
-    expect(workers.threadCount).toBe(0);
-    expect(() => workers.execute(op, {}, context)).toThrow(/the worker executor is closed/);
+    try {
+      const op = new ops.SpinForever({ id: 'spinner' });
+      let markSpinning!: () => void;
+      const spinning = new Promise<void>((resolve) => (markSpinning = resolve));
+      const context = {
+        runId: 'r',
+        operationId: 'spinner',
+        attempt: 1,
+        signal: new AbortController().signal,
+        logger: { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } },
+        variables: {},
+        reportProgress: () => markSpinning(), // the spinner reports from inside execute(), on its thread
+      };
+      const running = workers.execute(op, {}, context) as Promise<unknown>;
+      // Handled from the start: close() rejects `running` while the test awaits close().
+      const outcome = running.then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
+      await Promise.race([spinning, outcome]); // `outcome` only wins if the task ended without running
+      await workers.close();
+      expect(await outcome).toMatchObject({ message: expect.stringContaining('the worker executor was closed') });
+      expect(workers.threadCount).toBe(0);
+      expect(() => workers.execute(op, {}, context)).toThrow(/the worker executor is closed/);
+    } finally {
+      await workers.close();
+    }
   });
 
   it('supports await using', async () => {

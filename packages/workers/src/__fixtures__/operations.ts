@@ -127,7 +127,12 @@ export class Crasher extends Operation {
   }
 }
 
-/** Waits for its signal, then says it saw it (cooperative cancellation). */
+/**
+ * Waits for its signal, then says it saw it (cooperative cancellation).
+ * Reports progress 0 once it listens to its signal: a test cancels on that
+ * `OperationProgress` event, not on a timer, so the abort cannot arrive
+ * before the listener (an abort that came first would go unseen).
+ */
 @WorkerOperation(__filename)
 @OperationOptions({ resource: 'cpu_bound' })
 export class WaitForAbort extends Operation {
@@ -139,16 +144,90 @@ export class WaitForAbort extends Operation {
         context.logger.warn('saw abort', { reason: String((context.signal.reason as Error)?.message ?? context.signal.reason) });
         reject(context.signal.reason);
       });
+      context.reportProgress(0, 'waiting for abort');
     });
   }
 }
 
-/** A synchronous loop that never looks at its signal: only terminating its thread stops it. */
+/**
+ * A synchronous loop that never looks at its signal: only terminating its thread stops it.
+ * Reports progress 0 as it enters the loop, so a test knows the task is running on a thread.
+ */
 @WorkerOperation(__filename)
 @OperationOptions({ resource: 'cpu_bound' })
 export class SpinForever extends Operation {
-  execute(): void {
+  execute(_inputs: Inputs<SpinForever>, context: ExecutionContext): void {
+    context.reportProgress(0, 'spinning');
     for (;;) spin(1_000);
+  }
+}
+
+/** Slots of a {@link Meet} sync array. */
+const ARRIVALS = 0;
+const GATE = 1;
+
+/** Memory a test shares with {@link Meet} operations: an arrival count and a gate, both 0. */
+export function meetingPoint(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+}
+
+/** Opens the gate of a meeting point: gated {@link Meet} operations go on. */
+export function openGate(sync: Int32Array): void {
+  Atomics.store(sync, GATE, 1);
+  Atomics.notify(sync, GATE);
+}
+
+export interface MeetOptions {
+  /** Wait until this many operations sharing the sync array have arrived (default 1: no wait). */
+  parties?: number;
+  /** Then wait until the test opens the gate with `openGate` (default false). */
+  gated?: boolean;
+  /** Then keep the thread busy this long, in ms (default 0). */
+  holdMs?: number;
+  /** Fail instead of waiting longer than this, in ms (default 20 000, below the tests' timeout). */
+  deadlineMs?: number;
+}
+
+/**
+ * Coordinates worker operations through shared memory instead of timers:
+ * arrives at `sync` (see {@link meetingPoint}), blocks its thread until
+ * `parties` operations have arrived and, if `gated`, until the test opens the
+ * gate; then holds its thread `holdMs` and reports when and where it ran.
+ * Two parties can only meet when they run at the same time on two threads,
+ * so a test of parallelism needs no durations that race thread start-up.
+ */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class Meet extends Operation {
+  @Output(Number) start!: OutputPort<number>;
+  @Output(Number) end!: OutputPort<number>;
+  @Output(Number) thread!: OutputPort<number>;
+  constructor(
+    private readonly sync: Int32Array,
+    private readonly rules: MeetOptions = {},
+    init?: OperationInit,
+  ) {
+    super(init);
+  }
+  execute(): Outputs<Meet> {
+    const start = now();
+    const { parties = 1, gated = false, holdMs = 0, deadlineMs = 20_000 } = this.rules;
+    const deadline = start + deadlineMs;
+    Atomics.add(this.sync, ARRIVALS, 1);
+    Atomics.notify(this.sync, ARRIVALS);
+    waitFor(this.sync, ARRIVALS, (arrived) => arrived >= parties, deadline, `${parties} parties to arrive`);
+    if (gated) waitFor(this.sync, GATE, (open) => open !== 0, deadline, 'the gate to open');
+    spin(holdMs);
+    return { start, end: now(), thread: threadId };
+  }
+}
+
+/** Blocks the thread until `done(sync[index])`, or throws at `deadline`. */
+function waitFor(sync: Int32Array, index: number, done: (value: number) => boolean, deadline: number, what: string): void {
+  for (let value = Atomics.load(sync, index); !done(value); value = Atomics.load(sync, index)) {
+    const left = deadline - now();
+    if (left <= 0) throw new Error(`Meet: gave up waiting for ${what} (slot ${index} is ${value})`);
+    Atomics.wait(sync, index, value, left);
   }
 }
 
