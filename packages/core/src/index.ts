@@ -8,6 +8,7 @@ export { Operation, DynamicOperation, type OperationInit, type OperationPlacemen
 export type { OperationRef, OperationResolver, ModuleLocation, RefSettings } from './operation-ref';
 export { ModuleResolver, type ModuleResolverOptions } from './module-resolver';
 export { jsonProblem, canonicalJson, type JsonValue } from './plain-data';
+export { v8Codec, serializationProblem, type ValueCodec } from './value-codec';
 export { Input, Collect, type InputOptions, type DecoratedValue } from './decorators/input';
 export { Output } from './decorators/output';
 export { OperationOptions, type OperationDeclaration } from './decorators/operation-options';
