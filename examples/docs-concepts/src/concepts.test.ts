@@ -1,5 +1,5 @@
 import { ExecutionEngine, GraphDefinition, PortTypeError } from '@portflow/core';
-import { Humidity, Record, brokenGraph, buildWeatherGraph, runWeather, tapChannel } from './concepts';
+import { Humidity, Record, Round, brokenGraph, buildWeatherGraph, futures, graphWithInputs, resolveRef, roundRef, runWeather, tapChannel } from './concepts';
 import { Constant } from '../../../packages/core/src/__fixtures__/operations';
 
 describe('docs/concepts.md samples', () => {
@@ -19,6 +19,25 @@ describe('docs/concepts.md samples', () => {
 
   it('taps the values passing through a channel', async () => {
     await expect(tapChannel()).resolves.toEqual([8]);
+  });
+
+  it('holds params as data, validated, and gives a plain JSON ref', () => {
+    expect(roundRef()).toEqual({ type: 'weather.round', version: 2, params: { digits: 1 }, id: 'round', settings: { timeoutMs: 1000, retry: { maxAttempts: 2 } } });
+    expect(() => new Round({ params: { digits: -1 } })).toThrow(/digits must be a whole number >= 0 \(got -1\)/);
+  });
+
+  it('refuses to resolve a package that is not installed, with the reason', async () => {
+    await expect(resolveRef()).rejects.toThrow(/Module '@acme\/weather-ops' cannot be found from the resolver's root/);
+  });
+
+  it('runs a graph with typed inputs and outputs', async () => {
+    await expect(graphWithInputs()).resolves.toBe(68);
+    expect(log).toHaveBeenCalledWith(68);
+  });
+
+  it('calls a defined operation twice through a flow', async () => {
+    await expect(futures()).resolves.toBe(30);
+    expect(log).toHaveBeenCalledWith(20, 10);
   });
 
   it('declares dynamic ports per instance', () => {

@@ -1,5 +1,11 @@
+import { lastValueFrom, toArray } from 'rxjs';
 import {
   Collect,
+  defineOperation,
+  Flow,
+  ModuleResolver,
+  port,
+  type OperationRef,
   DynamicOperation,
   ExecutionEngine,
   GraphDefinition,
@@ -130,15 +136,84 @@ export function brokenGraph(): string[] {
   return graph.findProblems().map((p) => p.kind);
 }
 
-export function tapChannel(): Promise<number[]> {
+export async function tapChannel(): Promise<number[]> {
   // #region channel
   const { graph } = buildWeatherGraph();
   const [toAverage] = graph.channels; // north.celsius -> average.values
-  const seen: number[] = [];
-  const subscription = toAverage!.values$.subscribe((value) => seen.push(value as number));
-  return new ExecutionEngine().run(graph).then(() => {
-    subscription.unsubscribe();
-    return seen; // [ 8 ]
-  });
+  const seen = lastValueFrom(toAverage!.values$.pipe(toArray())); // completes when the run ends
+  await new ExecutionEngine().run(graph);
+  return (await seen) as number[]; // [ 8 ]
   // #endregion channel
+}
+
+// #region params
+/** Rounds a number; how many digits is a param: data, part of the operation's identity. */
+@OperationOptions({ type: 'weather.round', version: 2, timeoutMs: 1_000 })
+export class Round extends Operation<{ digits: number }> {
+  @Input(Number) value!: InputPort<number>;
+  @Output(Number) rounded!: OutputPort<number>;
+
+  protected override validateParams({ digits }: Readonly<{ digits: number }>): string[] {
+    return Number.isInteger(digits) && digits >= 0 ? [] : [`digits must be a whole number >= 0 (got ${digits})`];
+  }
+
+  execute({ value }: Inputs<Round>): Outputs<Round> {
+    const scale = 10 ** this.params.digits;
+    return { rounded: Math.round(value * scale) / scale };
+  }
+}
+// #endregion params
+
+export function roundRef(): OperationRef {
+  // #region ref
+  const round = new Round({ id: 'round', params: { digits: 1 } }).with({ retry: { maxAttempts: 2 } });
+  const ref = round.toRef();
+  // { type: 'weather.round', version: 2, params: { digits: 1 }, id: 'round',
+  //   settings: { timeoutMs: 1000, retry: { maxAttempts: 2 } } }
+  // #endregion ref
+  return ref;
+}
+
+export async function resolveRef(): Promise<Operation> {
+  // #region resolver
+  const resolver = new ModuleResolver({ root: process.cwd(), allow: ['@acme/weather-ops'] });
+  const ref: OperationRef = {
+    type: 'weather.round',
+    version: 2,
+    params: { digits: 1 },
+    module: { specifier: '@acme/weather-ops', export: 'Round' },
+  };
+  return resolver.resolve(ref); // imports the package, checks type and version, runs the constructor
+  // #endregion resolver
+}
+
+export async function graphWithInputs(): Promise<number> {
+  // #region graph-io
+  const graph = new GraphDefinition<{ celsius: number }, { fahrenheit: number }>({ name: 'convert' });
+  const convert = new ToFahrenheit({ id: 'convert' });
+  graph.connect(graph.input('celsius', Number), 'value', convert, 'celsius');
+  graph.output('fahrenheit', convert, 'fahrenheit');
+
+  const result = await new ExecutionEngine().run(graph, { inputs: { celsius: 20 } }); // inputs are required and typed
+  if (result.isSuccessful()) console.log(result.outputs.fahrenheit); // 68: a number, not number | undefined
+  // #endregion graph-io
+  return result.outputs.fahrenheit ?? NaN;
+}
+
+// #region define
+export const Celsius = defineOperation(
+  'weather.celsius',
+  { inputs: { fahrenheit: Number, digits: port(Number, { default: 1 }) }, outputs: { celsius: Number }, version: 1 },
+  ({ fahrenheit, digits }) => ({ celsius: Number((((fahrenheit - 32) * 5) / 9).toFixed(digits)) }),
+);
+// #endregion define
+
+export async function futures(): Promise<number> {
+  // #region flow
+  const flow = new Flow({ name: 'round-trip' });
+  const { celsius } = flow.call(Celsius, { fahrenheit: 68 });
+  const { celsius: again } = flow.call(Celsius, { fahrenheit: 50, digits: 0 }); // runs alongside
+  console.log(await celsius, await again); // 20 10: the first await runs the graph
+  // #endregion flow
+  return (await celsius) + (await again);
 }
