@@ -25,7 +25,10 @@ function project(name: string, dir: string): Config {
     transform: { '^.+\\.tsx?$': swc as unknown as [string, Record<string, unknown>] },
     // Tests import sibling packages from source, so they need no build;
     // only worker-thread code must be built (see docs/testing.md).
-    moduleNameMapper: { '^@portflow/([a-z-]+)$': `${__dirname}/packages/$1/src/index.ts` },
+    moduleNameMapper: {
+      '^@portflow/core/testing$': `${__dirname}/packages/core/src/testing/index.ts`,
+      '^@portflow/([a-z-]+)$': `${__dirname}/packages/$1/src/index.ts`,
+    },
   };
 }
 

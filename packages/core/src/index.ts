@@ -4,14 +4,14 @@
  */
 import 'reflect-metadata';
 
-export { Operation, DynamicOperation, type OperationInit, type OperationPlacement, type ExecuteResult } from './operation';
-export type { OperationRef, OperationResolver, ModuleLocation, RefSettings } from './operation-ref';
-export { ModuleResolver, type ModuleResolverOptions } from './module-resolver';
-export { jsonProblem, canonicalJson, type JsonValue } from './plain-data';
-export { v8Codec, serializationProblem, type ValueCodec } from './value-codec';
-export { Input, Collect, type InputOptions, type DecoratedValue } from './decorators/input';
-export { Output } from './decorators/output';
-export { OperationOptions, type OperationDeclaration } from './decorators/operation-options';
+export { Operation, DynamicOperation, type OperationInit, type OperationPlacement, type ExecuteResult } from './model/operation';
+export type { OperationRef, OperationResolver, ModuleLocation, RefSettings } from './model/operation-ref';
+export { ModuleResolver, type ModuleResolverOptions } from './model/module-resolver';
+export { jsonProblem, canonicalJson, type JsonValue } from './model/plain-data';
+export { v8Codec, serializationProblem, type ValueCodec } from './values/value-codec';
+export { Input, Collect, type InputOptions, type DecoratedValue } from './model/decorators/input';
+export { Output } from './model/decorators/output';
+export { OperationOptions, type OperationDeclaration } from './model/decorators/operation-options';
 export type {
   InputPort,
   CollectInputPort,
@@ -27,12 +27,12 @@ export type {
   PortDirection,
   PortOptions,
   PortDescriptor,
-} from './port';
-export { guard, type TypeGuard, type PortType, type PortConstructor, type ValueOf } from './port-type';
-export { declaredPorts } from './port-reader';
-export { DataChannel } from './data-channel';
-export { GraphDefinition, type GraphOptions, type GraphOutput, type GraphOutputName } from './graph-definition';
-export type { OrderingDependency } from './graph-analysis';
+} from './model/ports/port';
+export { guard, type TypeGuard, type PortType, type PortConstructor, type ValueOf } from './model/ports/port-type';
+export { declaredPorts } from './model/metadata/read';
+export { DataChannel } from './graph/data-channel';
+export { GraphDefinition, type GraphOptions, type GraphOutput, type GraphOutputName } from './graph/graph-definition';
+export type { OrderingDependency } from './graph/graph-analysis';
 export type {
   GraphProblem,
   CycleProblem,
@@ -43,7 +43,7 @@ export type {
   TypeMismatchProblem,
   InvalidSettingsProblem,
   ExecutorProblem,
-} from './graph-problem';
+} from './graph/graph-problem';
 export {
   ERROR_CODES,
   isPortflowError,
@@ -62,11 +62,11 @@ export {
   InvalidOptionsError,
   UnknownOperationError,
   type PortTypeErrorDetails,
-} from './errors';
-export { type OperationSettings, type ResourceHint, RESOURCE_HINTS } from './operation-settings';
-export { type RetryPolicy, NO_RETRY, retryDelay } from './retry-policy';
-export type { ExecutionContext, ProgressDetails } from './execution-context';
-export { GraphInput, Value } from './graph-input';
+} from './errors/errors';
+export { type OperationSettings, type ResourceHint, RESOURCE_HINTS } from './model/operation-settings';
+export { type RetryPolicy, NO_RETRY, retryDelay } from './model/retry-policy';
+export type { ExecutionContext, ProgressDetails } from './model/execution-context';
+export { GraphInput, Value } from './model/graph-input';
 export {
   defineOperation,
   port,
@@ -79,15 +79,15 @@ export {
   type DefinedOperation,
   type DefinedOperationClass,
   type OperationDefinition,
-} from './define-operation';
-export { Flow, Future, type Futures, type FlowInputs, type FlowOptions } from './flow';
-export type { PortValue } from './run-execution';
-export { createLogger, silentLogger, type Logger, type LogEntry, type LogFields, type LogLevel } from './logger';
-export type { OperationExecutor } from './operation-executor';
-export { CancellationToken } from './cancellation-token';
-export { ExecutionEngine, type EngineOptions, type RunOptions, type RunArguments, type ExecutorMap } from './execution-engine';
-export type { FailurePolicy } from './run-execution';
-export type { RunHandle } from './run-handle';
+} from './model/define-operation';
+export { Flow, Future, type Futures, type FlowInputs, type FlowOptions } from './script/flow';
+export type { PortValue } from './engine/run-execution';
+export { createLogger, silentLogger, type Logger, type LogEntry, type LogFields, type LogLevel } from './logging/logger';
+export type { OperationExecutor } from './engine/operation-executor';
+export { CancellationToken } from './engine/cancellation-token';
+export { ExecutionEngine, type EngineOptions, type RunOptions, type RunArguments, type ExecutorMap } from './engine/execution-engine';
+export type { FailurePolicy } from './engine/run-execution';
+export type { RunHandle } from './engine/run-handle';
 export {
   ExecutionResult,
   type SucceededResult,
@@ -95,7 +95,7 @@ export {
   type OperationStatus,
   type OperationRecord,
   type OperationErrorRecord,
-} from './execution-result';
+} from './results/execution-result';
 export {
   ofType,
   forOperation,
@@ -116,4 +116,4 @@ export {
   type OperationSkipped,
   type OperationCancelled,
   type RunCompleted,
-} from './events';
+} from './events/events';

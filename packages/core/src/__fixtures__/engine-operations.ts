@@ -15,74 +15,9 @@ import {
   type RunHandle,
 } from '../index';
 
-/** A promise with its resolve and reject exposed, for tests that decide when things finish. */
-export interface Deferred<T> {
-  readonly promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
+import { Gates } from '../testing';
 
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Lets every pending promise job run (a few rounds, for chains of awaits). */
-export async function flushMicrotasks(rounds = 10): Promise<void> {
-  for (let k = 0; k < rounds; k++) await Promise.resolve();
-}
-
-/**
- * Counts operations running at once. Each `Gated` operation holds its slot
- * until the test opens its gate, so the test controls overlap exactly.
- */
-export class Gates {
-  /** With `perRun`, gates are keyed `runId/operationId`, for concurrent runs of one graph. */
-  constructor(private readonly options: { perRun?: boolean } = {}) {}
-
-  /** The key of an attempt's gate. */
-  keyOf(context: ExecutionContext): string {
-    return this.options.perRun ? `${context.runId}/${context.operationId}` : context.operationId;
-  }
-
-  running = 0;
-  maxRunning = 0;
-  readonly started: string[] = [];
-  readonly finished: string[] = [];
-  private readonly gates = new Map<string, Deferred<void>>();
-
-  gate(id: string): Deferred<void> {
-    let gate = this.gates.get(id);
-    if (gate === undefined) this.gates.set(id, (gate = deferred()));
-    return gate;
-  }
-
-  /** Opens the gate of one operation (given as id). */
-  open(id: string): void {
-    this.gate(id).resolve();
-  }
-
-  /** Opens the gate of every operation that is running now. */
-  openRunning(): void {
-    for (const id of this.started) if (!this.finished.includes(id)) this.open(id);
-  }
-
-  enter(id: string): void {
-    this.running++;
-    this.maxRunning = Math.max(this.maxRunning, this.running);
-    this.started.push(id);
-  }
-
-  leave(id: string): void {
-    this.running--;
-    this.finished.push(id);
-  }
-}
+export { deferred, flushMicrotasks, Gates, type Deferred } from '../testing';
 
 /** Waits for its gate; rejects with the signal's reason if the run aborts it first. */
 export class Gated extends Operation {

@@ -1,0 +1,716 @@
+import { EMPTY, Subject, type Observable } from 'rxjs';
+import { MissingOutputError, OperationTimeoutError, OutputUnavailableError, PortTypeError, RunCancelledError } from '../errors/errors';
+import { deepFreeze, OutputTable } from './output-table';
+import type { DataChannel } from '../graph/data-channel';
+import { describeValue } from '../model/ports/port-type';
+import { summarizeError, type EngineEvent, type RunCounts, type RunProgress } from '../events/events';
+import type { ExecutionResult, OperationStatus, RunStatus } from '../results/execution-result';
+import { buildExecutionResult } from '../results/run-result';
+import type { Logger } from '../logging/logger';
+import type { OperationExecutor } from './operation-executor';
+import type { ExecutorMap } from './execution-engine';
+import type { CompiledPort } from '../model/ports/port-descriptor';
+import { anyChannelObserved } from '../graph/data-channel';
+import { ReadyQueue } from './ready-queue';
+import { retryDelay, type RetryPolicy } from '../model/retry-policy';
+import { RunContext, type AttemptHost } from './run-context';
+import { RunEventStream } from '../events/run-event-stream';
+import type { InputSource, RunPlan } from './run-plan';
+import { BLOCKED, IDLE, LAUNCHED, type LaunchOutcome, type SlotPool, type SlotUser } from './slot-pool';
+
+/** What to do when an operation fails for good. */
+export type FailurePolicy = 'failFast' | 'continue';
+
+/** Everything a run needs besides its plan, resolved by the engine. @internal */
+export interface RunConfig {
+  readonly runId: string;
+  readonly variables: Readonly<Record<string, unknown>>;
+  /** This run's own cap; the engine-wide caps live in `pool`. */
+  readonly maxParallel: number;
+  readonly pool: SlotPool;
+  readonly failurePolicy: FailurePolicy;
+  readonly retry: RetryPolicy;
+  readonly timeoutMs: number | undefined;
+  readonly logger: Logger;
+  readonly random: () => number;
+  readonly executors: ExecutorMap;
+  readonly engineEvents: Subject<EngineEvent>;
+  /** Values of the graph's inputs, by name (checked by the engine). */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** Deep-freeze plain objects and arrays crossing ports. */
+  readonly freezeValues: boolean;
+  /** Keep every output until the run ends instead of releasing read ones. */
+  readonly retainOutputs: boolean;
+}
+
+/** One value leaving an output port during a run, as `run.outputs$` shows it. */
+export interface PortValue {
+  readonly runId: string;
+  readonly operationId: string;
+  readonly port: string;
+  readonly value: unknown;
+}
+
+interface OutputWaiter {
+  readonly port: string;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+// Operation states, kept in a Uint8Array.
+const PENDING = 0;
+const QUEUED = 1;
+const RUNNING = 2;
+const BACKOFF = 3;
+const SUCCEEDED = 4;
+const FAILED = 5;
+const SKIPPED = 6;
+const CANCELLED = 7;
+const STATUS_NAMES: readonly OperationStatus[] = ['pending', 'pending', 'running', 'pending', 'succeeded', 'failed', 'skipped', 'cancelled'];
+
+/** Node's timers hold 32-bit delays; longer ones would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const EMPTY_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * One run of a plan: per-operation state in typed arrays, two ready heaps
+ * (CPU-bound and I/O-bound) ordered by topological index, counters. The
+ * engine's {@link SlotPool} decides when it may start an operation. RxJS
+ * only at the edge, and only when someone listens.
+ * @internal
+ */
+export class RunExecution implements SlotUser, AttemptHost {
+  readonly runId: string;
+  readonly ids: readonly string[];
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly logger: Logger;
+  readonly result: Promise<ExecutionResult>;
+  inSlotQueue = false;
+
+  private readonly stream: RunEventStream;
+  private readonly pool: SlotPool;
+  private resolveResult!: (result: ExecutionResult) => void;
+  private readonly n: number;
+  private readonly status: Uint8Array;
+  private readonly attempts: Uint32Array;
+  private readonly remaining: Int32Array;
+  private readonly startedAt: Float64Array;
+  private readonly finishedAt: Float64Array;
+  private readonly table: OutputTable;
+  /** Inputs gathered by an operation's first attempt, reused by its retries. */
+  private readonly gathered: (Readonly<Record<string, unknown>> | undefined)[];
+  private waiters: Map<number, OutputWaiter[]> | undefined;
+  private outputSubject: Subject<PortValue> | undefined;
+  private boundChannels: DataChannel[] | undefined;
+  private readonly contexts: (RunContext | undefined)[];
+  private readonly timers: (ReturnType<typeof setTimeout> | undefined)[];
+  private readonly reasons = new Map<number, string>();
+  private readonly upstream = new Map<number, string>();
+  private readonly lastErrors = new Map<number, { error: unknown; attempt: number }>();
+  private readonly cpuReady: ReadyQueue;
+  private readonly ioReady: ReadyQueue;
+  private readonly isCpu: Uint8Array;
+  private readonly executors: (OperationExecutor | undefined)[];
+
+  private running = 0;
+  private backoffs = 0;
+  private succeeded = 0;
+  private failed = 0;
+  private skipped = 0;
+  private cancelled = 0;
+  private stopping: 'failed' | 'cancelled' | undefined;
+  private stopReason = '';
+  private finished = false;
+  private began = false;
+  private runStartedAt = 0;
+
+  constructor(
+    readonly plan: RunPlan,
+    readonly config: RunConfig,
+  ) {
+    this.runId = config.runId;
+    this.ids = plan.ids;
+    this.variables = config.variables;
+    this.logger = config.logger;
+    this.pool = config.pool;
+    this.stream = new RunEventStream(config.engineEvents);
+    const n = (this.n = plan.operations.length);
+    this.status = new Uint8Array(n);
+    this.attempts = new Uint32Array(n);
+    this.remaining = plan.inDegree.slice();
+    this.startedAt = new Float64Array(n).fill(NaN);
+    this.finishedAt = new Float64Array(n).fill(NaN);
+    this.table = new OutputTable(plan, config.retainOutputs);
+    this.gathered = new Array(n);
+    this.contexts = new Array(n);
+    this.timers = new Array(n);
+    this.isCpu = new Uint8Array(n);
+    this.executors = new Array(n);
+    let cpu = 0;
+    for (let i = 0; i < n; i++) {
+      const resource = plan.resources[i]!;
+      if (resource === 'cpu_bound' || resource === 'memory_bound') {
+        this.isCpu[i] = 1;
+        cpu++;
+      }
+      this.executors[i] = config.executors[plan.executorKeys[i]!];
+    }
+    this.cpuReady = new ReadyQueue(cpu);
+    this.ioReady = new ReadyQueue(n - cpu);
+    this.result = new Promise((resolve) => (this.resolveResult = resolve));
+  }
+
+  /** The run's events; completes after `RunCompleted`. */
+  get events$() {
+    return this.stream.events$;
+  }
+
+  /** Every value leaving an output port in this run; completes with the run. */
+  get outputs$(): Observable<PortValue> {
+    if (this.finished) return EMPTY;
+    return (this.outputSubject ??= new Subject<PortValue>()).asObservable();
+  }
+
+  /** The graph input `name`'s value, for GraphInput operations. */
+  graphInput(name: string): unknown {
+    return this.config.inputs[name];
+  }
+
+  /**
+   * A promise of output `port` of operation `index`: resolves as soon as the
+   * operation succeeds, rejects if it fails, is skipped or cancelled. Keeps
+   * that operation's outputs until the run ends.
+   */
+  output(index: number, port: string): Promise<unknown> {
+    const id = this.ids[index]!;
+    const state = this.status[index];
+    if (state === SUCCEEDED) {
+      if (!this.table.retain(index)) {
+        return Promise.reject(
+          new OutputUnavailableError(
+            'PORTFLOW_OUTPUT_RELEASED',
+            id,
+            port,
+            `Output '${port}' of operation '${id}' was released after its consumers read it; ask for it with run.output() before the run reaches it, declare it with graph.output(), or run with { retainOutputs: true }`,
+          ),
+        );
+      }
+      return Promise.resolve((this.table.values[index] as Record<string, unknown> | undefined)?.[port]);
+    }
+    if (state === FAILED || state === SKIPPED || state === CANCELLED) return Promise.reject(this.notProduced(index, port));
+    this.table.retain(index);
+    return new Promise((resolve, reject) => {
+      const list = (this.waiters ??= new Map()).get(index);
+      const waiter = { port, resolve, reject };
+      if (list === undefined) this.waiters.set(index, [waiter]);
+      else list.push(waiter);
+    });
+  }
+
+  private notProduced(index: number, port: string): OutputUnavailableError {
+    const id = this.ids[index]!;
+    const state = STATUS_NAMES[this.status[index]!];
+    const why = this.reasons.get(index) ?? (this.lastErrors.has(index) ? describeError(this.lastErrors.get(index)!.error) : undefined);
+    return new OutputUnavailableError('PORTFLOW_OUTPUT_UNAVAILABLE', id, port, `Operation '${id}' ${state} and produced no output '${port}'${why === undefined ? '' : `: ${why}`}`, {
+      cause: this.lastErrors.get(index)?.error,
+    });
+  }
+
+  /** Resolves or rejects whoever waits for operation `i`'s outputs, now that it has settled. */
+  private settleWaiters(i: number): void {
+    const list = this.waiters?.get(i);
+    if (list === undefined) return;
+    this.waiters!.delete(i);
+    const record = this.table.values[i] as Record<string, unknown> | undefined;
+    for (const w of list) {
+      if (this.status[i] === SUCCEEDED) w.resolve(record?.[w.port]);
+      else w.reject(this.notProduced(i, w.port));
+    }
+  }
+
+  /** Starts scheduling. */
+  begin(): void {
+    if (this.began) return;
+    this.began = true;
+    this.runStartedAt = Date.now();
+    if (anyChannelObserved()) {
+      for (const channel of this.plan.channels) if (channel.observed && channel.bind(this.runId)) (this.boundChannels ??= []).push(channel);
+    }
+    if (this.stream.observed) {
+      this.stream.emit({ type: 'RunStarted', runId: this.runId, seq: 0, timestamp: 0, graphName: this.plan.graphName, operationCount: this.n });
+    }
+    if (this.stopping !== undefined) {
+      this.applyStop();
+      return;
+    }
+    for (let i = 0; i < this.n; i++) if (this.remaining[i] === 0) this.enqueue(i);
+    this.pool.dispatch();
+    this.finishIfDone();
+  }
+
+  /** Stops the run: running operations see their signal abort, nothing new starts. */
+  cancel(reason: string): void {
+    if (this.finished) return;
+    this.stop('cancelled', reason);
+  }
+
+  /** Live counts for progress reporting. */
+  progress(): RunProgress {
+    const counts = this.counts();
+    return { runId: this.runId, ...counts, done: counts.succeeded + counts.failed + counts.skipped + counts.cancelled, running: this.running };
+  }
+
+  /** Used by RunContext.reportProgress. */
+  emitProgress(index: number, attempt: number, fraction: number, message: string | undefined, data?: Readonly<Record<string, unknown>>): void {
+    if (!this.isCurrent(index, attempt) || !this.stream.observed) return;
+    const clamped = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
+    this.stream.emit({
+      type: 'OperationProgress',
+      runId: this.runId,
+      seq: 0,
+      timestamp: 0,
+      operationId: this.ids[index]!,
+      attempt,
+      fraction: clamped,
+      message: message === undefined ? undefined : String(message),
+      ...(data === undefined ? {} : { data }),
+    });
+  }
+
+  // ---- scheduling -------------------------------------------------------
+
+  private isCurrent(index: number, attempt: number): boolean {
+    return this.status[index] === RUNNING && this.attempts[index] === attempt;
+  }
+
+  private enqueue(i: number): void {
+    this.status[i] = QUEUED;
+    if (this.isCpu[i] === 1) this.cpuReady.push(i);
+    else this.ioReady.push(i);
+    this.pool.join(this);
+  }
+
+  /** Called by the pool: starts the ready operation earliest in topological order that fits. */
+  launchNext(pool: SlotPool): LaunchOutcome {
+    if (this.stopping !== undefined || this.running >= this.config.maxParallel) return IDLE;
+    const cpuTop = pool.cpuRoom() ? this.cpuReady.peek() : -1;
+    const ioTop = pool.ioRoom() ? this.ioReady.peek() : -1;
+    let i: number;
+    if (cpuTop >= 0 && (ioTop < 0 || cpuTop < ioTop)) i = this.cpuReady.pop();
+    else if (ioTop >= 0) i = this.ioReady.pop();
+    else return this.cpuReady.size + this.ioReady.size > 0 ? BLOCKED : IDLE;
+    this.launch(i);
+    if (this.stopping === undefined && this.cpuReady.size + this.ioReady.size > 0) pool.join(this);
+    return LAUNCHED;
+  }
+
+  private launch(i: number): void {
+    const cpu = this.isCpu[i] === 1;
+    this.pool.acquire(cpu);
+    this.status[i] = RUNNING;
+    this.running++;
+    const attempt = ++this.attempts[i]!;
+    if (attempt === 1) this.startedAt[i] = Date.now();
+    const context = new RunContext(this, i, attempt);
+    this.contexts[i] = context;
+    if (this.stream.observed) {
+      this.stream.emit({ type: 'OperationStarted', runId: this.runId, seq: 0, timestamp: 0, operationId: this.ids[i]!, attempt });
+      if (this.stopping !== undefined) {
+        // A subscriber stopped the run on that event: end the attempt unrun.
+        this.onFailure(i, attempt, new RunCancelledError(this.stopReason), false);
+        return;
+      }
+    }
+    const op = this.plan.operations[i]!;
+    const timeoutMs = op.settings.timeoutMs ?? this.config.timeoutMs;
+    if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
+      this.timers[i] = setTimeout(() => this.onTimeout(i, attempt, timeoutMs), timeoutMs);
+    }
+    let inputs = this.gathered[i];
+    if (inputs === undefined) try {
+      inputs = this.gatherInputs(i);
+    } catch (error) {
+      // The inputs are the same on every attempt: a retry cannot help.
+      this.onFailure(i, attempt, error, false);
+      return;
+    }
+    let returned: unknown;
+    try {
+      const executor = this.executors[i];
+      returned = executor === undefined ? op.execute(inputs, context) : executor.execute(op, inputs, context);
+    } catch (error) {
+      this.onFailure(i, attempt, error, true);
+      return;
+    }
+    if (returned !== null && typeof returned === 'object' && typeof (returned as PromiseLike<unknown>).then === 'function') {
+      try {
+        (returned as PromiseLike<unknown>).then(
+          (value) => this.onSuccess(i, attempt, value),
+          (error: unknown) => this.onFailure(i, attempt, error, true),
+        );
+      } catch (error) {
+        // A thenable whose `then` throws.
+        this.onFailure(i, attempt, error, true);
+      }
+    } else {
+      this.onSuccess(i, attempt, returned);
+    }
+  }
+
+  private gatherInputs(i: number): Readonly<Record<string, unknown>> {
+    const bindings = this.plan.inputs[i];
+    if (bindings === null || bindings === undefined) return EMPTY_INPUTS;
+    const inputs = this.readInputs(i, bindings);
+    // Every channel into i has been read: producers may drop what only i needed.
+    for (let b = 0; b < bindings.length; b++) {
+      const sources = bindings[b]!.sources;
+      for (let s = 0; s < sources.length; s++) this.table.read(sources[s]!.index);
+    }
+    if (this.attempts[i] === 1) this.gathered[i] = inputs;
+    return inputs;
+  }
+
+  private readInputs(i: number, bindings: NonNullable<RunPlan['inputs'][number]>): Readonly<Record<string, unknown>> {
+    const inputs: Record<string, unknown> = {};
+    for (let b = 0; b < bindings.length; b++) {
+      const { port, sources } = bindings[b]!;
+      if (sources.length === 0) {
+        inputs[port.name] = port.collect ? [] : port.default;
+      } else if (!port.collect) {
+        inputs[port.name] = this.deliver(i, port, sources[0]!);
+      } else {
+        const values = new Array(sources.length);
+        for (let s = 0; s < sources.length; s++) values[s] = this.deliver(i, port, sources[s]!);
+        inputs[port.name] = values;
+      }
+    }
+    return inputs;
+  }
+
+  private deliver(i: number, port: CompiledPort, source: InputSource): unknown {
+    const produced = this.table.values[source.index] as Record<string, unknown> | undefined;
+    const value = produced === undefined ? undefined : produced[source.port];
+    const test = port.check.test;
+    if (source.check && test !== null && !test(value)) {
+      throw new PortTypeError({ operationId: this.ids[i]!, port: port.name, direction: 'input', expected: port.typeName, actual: describeValue(value) });
+    }
+    return value;
+  }
+
+  private onSuccess(i: number, attempt: number, value: unknown): void {
+    if (!this.isCurrent(i, attempt)) return;
+    const ports = this.plan.outputs[i];
+    if (ports !== null && ports !== undefined) {
+      const problem = this.checkOutputs(i, ports, value);
+      if (problem !== undefined) {
+        this.onFailure(i, attempt, problem, true);
+        return;
+      }
+      if (this.config.freezeValues) deepFreeze(value);
+      this.table.values[i] = value;
+    }
+    this.endAttempt(i);
+    this.gathered[i] = undefined;
+    this.status[i] = SUCCEEDED;
+    this.finishedAt[i] = Date.now();
+    this.succeeded++;
+    if (ports !== null && ports !== undefined) this.showOutputs(i, ports, value as Record<string, unknown>);
+    if (this.waiters !== undefined) this.settleWaiters(i);
+    if (this.stream.observed) this.emitCompleted(i, attempt, ports ? (value as Record<string, unknown>) : undefined);
+    const { offsets, targets } = this.plan.successors;
+    const remaining = this.remaining;
+    for (let k = offsets[i]!, end = offsets[i + 1]!; k < end; k++) {
+      const w = targets[k]!;
+      if (--remaining[w] === 0 && this.status[w] === PENDING) this.enqueue(w);
+    }
+    this.pool.dispatch();
+    this.finishIfDone();
+  }
+
+  /** Shows a success's values to channel and run observers, if there are any. */
+  private showOutputs(i: number, ports: readonly CompiledPort[], record: Record<string, unknown>): void {
+    if (anyChannelObserved()) {
+      const channels = this.plan.channelsFrom[i];
+      if (channels !== null && channels !== undefined) for (const channel of channels) if (channel.observed) channel.emit(this.runId, record[channel.sourcePort]);
+    }
+    const subject = this.outputSubject;
+    if (subject !== undefined && subject.observed) {
+      const operationId = this.ids[i]!;
+      for (const port of ports) subject.next({ runId: this.runId, operationId, port: port.name, value: record[port.name] });
+    }
+  }
+
+  private checkOutputs(i: number, ports: readonly CompiledPort[], value: unknown): Error | undefined {
+    const id = this.ids[i]!;
+    if (value === null || typeof value !== 'object') return new MissingOutputError(id, ports[0]!.name);
+    const record = value as Record<string, unknown>;
+    for (let p = 0; p < ports.length; p++) {
+      const port = ports[p]!;
+      const v = record[port.name];
+      if (v === undefined && !(port.name in record)) return new MissingOutputError(id, port.name);
+      const test = port.check.test;
+      if (test !== null && !test(v)) {
+        return new PortTypeError({ operationId: id, port: port.name, direction: 'output', expected: port.check.name, actual: describeValue(v) });
+      }
+    }
+    return undefined;
+  }
+
+  private onFailure(i: number, attempt: number, error: unknown, retryable: boolean): void {
+    if (!this.isCurrent(i, attempt)) return;
+    const abortReason = this.contexts[i]?.abortReason;
+    this.endAttempt(i);
+    if (this.stopping !== undefined && isStopError(error, abortReason)) {
+      // The run is stopping and this attempt ended because of it.
+      this.settle(i, CANCELLED, this.stopReason, true);
+    } else if (this.stopping !== undefined) {
+      // It failed on its own while the run was stopping: keep its real error.
+      this.recordFailure(i, attempt, error, false);
+    } else {
+      this.recordFailure(i, attempt, error, retryable);
+    }
+    this.pool.dispatch();
+    this.finishIfDone();
+  }
+
+  /**
+   * Puts a failed attempt's operation into its next state (waiting to retry,
+   * or failed) before telling subscribers, so that a subscriber cancelling
+   * the run from the event finds a consistent state.
+   */
+  private recordFailure(i: number, attempt: number, error: unknown, retryable: boolean): void {
+    const policy = this.plan.operations[i]!.settings.retry ?? this.config.retry;
+    const willRetry = retryable && attempt < policy.maxAttempts && shouldRetry(policy, error, attempt);
+    this.lastErrors.set(i, { error, attempt });
+    const id = this.ids[i]!;
+    let delayMs = 0;
+    if (willRetry) {
+      delayMs = Math.min(retryDelay(policy, attempt, this.config.random), MAX_TIMER_MS);
+      this.status[i] = BACKOFF;
+      this.backoffs++;
+      this.timers[i] = setTimeout(() => this.onBackoffEnd(i), delayMs);
+    } else {
+      this.status[i] = FAILED;
+      this.finishedAt[i] = Date.now();
+      this.failed++;
+      this.gathered[i] = undefined;
+      if (this.waiters !== undefined) this.settleWaiters(i);
+    }
+    if (this.stream.observed) {
+      const summary = summarizeError(error);
+      this.stream.emit({ type: 'OperationFailed', runId: this.runId, seq: 0, timestamp: 0, operationId: id, attempt, error: summary, willRetry });
+      if (this.status[i] === BACKOFF) {
+        this.stream.emit({ type: 'OperationRetrying', runId: this.runId, seq: 0, timestamp: 0, operationId: id, attempt: attempt + 1, delayMs, error: summary });
+      }
+    }
+    if (!willRetry && this.stopping === undefined) {
+      if (this.config.failurePolicy === 'failFast') this.stop('failed', `operation '${id}' failed`);
+      else this.skipDownstream(i);
+    }
+  }
+
+  private onBackoffEnd(i: number): void {
+    this.timers[i] = undefined;
+    this.backoffs--;
+    this.enqueue(i);
+    this.pool.dispatch();
+    this.finishIfDone();
+  }
+
+  private onTimeout(i: number, attempt: number, timeoutMs: number): void {
+    this.timers[i] = undefined;
+    if (!this.isCurrent(i, attempt)) return;
+    const error = new OperationTimeoutError(this.ids[i]!, timeoutMs, attempt);
+    this.contexts[i]?.abort(error);
+    this.onFailure(i, attempt, error, true);
+  }
+
+  /** Frees an attempt's slot, timer and context. */
+  private endAttempt(i: number): void {
+    const timer = this.timers[i];
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.timers[i] = undefined;
+    }
+    this.contexts[i] = undefined;
+    this.status[i] = PENDING;
+    this.running--;
+    this.pool.release(this.isCpu[i] === 1);
+    // At its own limit the run left the pool's queue; it may start again now.
+    if (this.cpuReady.size + this.ioReady.size > 0) this.pool.join(this);
+  }
+
+  /** `continue` policy: everything downstream of a failed operation is skipped. */
+  private skipDownstream(failedIndex: number): void {
+    const { offsets, targets } = this.plan.successors;
+    const cause = this.ids[failedIndex]!;
+    const reason = `upstream operation '${cause}' failed`;
+    const stack = [failedIndex];
+    while (stack.length > 0) {
+      const v = stack.pop()!;
+      for (let k = offsets[v]!, end = offsets[v + 1]!; k < end; k++) {
+        const w = targets[k]!;
+        if (this.status[w] === PENDING && this.attempts[w] === 0) {
+          this.upstream.set(w, cause);
+          this.settle(w, SKIPPED, reason, false);
+          stack.push(w);
+        }
+      }
+    }
+  }
+
+  private stop(kind: 'failed' | 'cancelled', reason: string): void {
+    if (this.stopping !== undefined) return;
+    this.stopping = kind;
+    this.stopReason = reason;
+    // Before begin(), begin() applies the stop, after RunStarted.
+    if (this.began) this.applyStop();
+  }
+
+  private applyStop(): void {
+    const kind = this.stopping!;
+    const reason = this.stopReason;
+    this.cpuReady.clear();
+    this.ioReady.clear();
+    const abortReason = new RunCancelledError(reason);
+    for (let i = 0; i < this.n; i++) {
+      const s = this.status[i];
+      if (s === RUNNING) {
+        this.contexts[i]?.abort(abortReason);
+      } else if (s === BACKOFF) {
+        clearTimeout(this.timers[i]);
+        this.timers[i] = undefined;
+        this.backoffs--;
+        this.settle(i, CANCELLED, reason, false);
+      } else if (s === PENDING || s === QUEUED) {
+        // failFast skips what never started; what already tried is cancelled.
+        this.settle(i, kind === 'failed' && this.attempts[i] === 0 ? SKIPPED : CANCELLED, reason, false);
+      }
+    }
+    this.finishIfDone();
+  }
+
+  /** Puts an operation that is not running into a final state, with its event. */
+  private settle(i: number, state: typeof SKIPPED | typeof CANCELLED, reason: string, interrupted: boolean): void {
+    this.status[i] = state;
+    this.reasons.set(i, reason);
+    if (this.attempts[i] !== 0) this.finishedAt[i] = Date.now();
+    if (state === SKIPPED) this.skipped++;
+    else this.cancelled++;
+    this.gathered[i] = undefined;
+    if (this.waiters !== undefined) this.settleWaiters(i);
+    if (this.stream.observed) {
+      const operationId = this.ids[i]!;
+      if (state === SKIPPED) {
+        const cause = this.upstream.get(i);
+        this.stream.emit({
+          type: 'OperationSkipped',
+          runId: this.runId,
+          seq: 0,
+          timestamp: 0,
+          operationId,
+          reason,
+          ...(cause === undefined ? {} : { upstreamOperationId: cause }),
+        });
+      } else {
+        this.stream.emit({ type: 'OperationCancelled', runId: this.runId, seq: 0, timestamp: 0, operationId, reason, attempt: this.attempts[i]!, interrupted });
+      }
+    }
+  }
+
+  private finishIfDone(): void {
+    if (this.finished || !this.began || this.running > 0 || this.backoffs > 0) return;
+    if (this.stopping === undefined && this.cpuReady.size + this.ioReady.size > 0) return;
+    this.finished = true;
+    this.pool.leave(this);
+    const status: RunStatus = this.stopping === 'cancelled' ? 'cancelled' : this.failed > 0 ? 'failed' : 'succeeded';
+    const finishedAt = Date.now();
+    const counts = this.counts();
+    const reason = this.stopping === undefined ? undefined : this.stopReason;
+    if (this.stream.observed) {
+      this.stream.emit({
+        type: 'RunCompleted',
+        runId: this.runId,
+        seq: 0,
+        timestamp: 0,
+        status,
+        durationMs: finishedAt - this.runStartedAt,
+        counts,
+        ...(reason === undefined ? {} : { reason }),
+      });
+    }
+    this.stream.complete();
+    if (this.boundChannels !== undefined) for (const channel of this.boundChannels) channel.end(this.runId);
+    this.outputSubject?.complete();
+    this.resolveResult(this.buildResult(status, finishedAt, counts, reason));
+  }
+
+  private counts(): RunCounts {
+    return { total: this.n, succeeded: this.succeeded, failed: this.failed, skipped: this.skipped, cancelled: this.cancelled };
+  }
+
+  private buildResult(status: RunStatus, finishedAt: number, counts: RunCounts, reason: string | undefined): ExecutionResult {
+    return buildExecutionResult({
+      runId: this.runId,
+      plan: this.plan,
+      status,
+      reason,
+      startedAt: this.runStartedAt || finishedAt,
+      finishedAt,
+      counts,
+      states: this.status,
+      stateNames: STATUS_NAMES,
+      failedState: FAILED,
+      attempts: this.attempts,
+      operationStartedAt: this.startedAt,
+      operationFinishedAt: this.finishedAt,
+      reasons: this.reasons,
+      upstream: this.upstream,
+      lastErrors: this.lastErrors,
+      outputs: this.table.values,
+      released: this.table.released,
+    });
+  }
+
+  // ---- events -----------------------------------------------------------
+
+  private emitCompleted(i: number, attempt: number, outputs: Record<string, unknown> | undefined): void {
+    const summary: Record<string, string> = {};
+    if (outputs !== undefined) for (const port of this.plan.outputs[i]!) summary[port.name] = describeValue(outputs[port.name]);
+    this.stream.emit({
+      type: 'OperationCompleted',
+      runId: this.runId,
+      seq: 0,
+      timestamp: 0,
+      operationId: this.ids[i]!,
+      attempt,
+      durationMs: Date.now() - this.startedAt[i]!,
+      outputs: summary,
+    });
+  }
+}
+
+/**
+ * Whether an attempt that ended while the run was stopping ended because of
+ * the stop (its abort reason, an AbortError, or the timeout that backs the
+ * stop up) rather than failing on its own.
+ */
+function isStopError(error: unknown, abortReason: unknown): boolean {
+  if (error === abortReason || error instanceof RunCancelledError || error instanceof OperationTimeoutError) return true;
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'AbortError';
+}
+
+function shouldRetry(policy: RetryPolicy, error: unknown, attempt: number): boolean {
+  if (policy.retryOn === undefined) return true;
+  try {
+    return policy.retryOn(error, attempt) === true;
+  } catch {
+    return false;
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

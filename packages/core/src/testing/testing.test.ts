@@ -1,0 +1,45 @@
+import { lastValueFrom, toArray } from 'rxjs';
+import { defineOperation, ExecutionEngine, GraphDefinition } from '../index';
+import { deferred, eventInvariantViolations, Gates, settleWithFakeTimers } from './index';
+
+describe('@portflow/core/testing', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('settleWithFakeTimers drives retry backoffs without waiting for them', async () => {
+    jest.useFakeTimers();
+    let calls = 0;
+    const Flaky = defineOperation('flaky', { outputs: { n: Number } }, () => {
+      if (++calls < 3) throw new Error('not yet');
+      return { n: calls };
+    });
+    const graph = new GraphDefinition().add(new Flaky({ id: 'flaky', retry: { maxAttempts: 3, delaysMs: [60_000] } }));
+    const result = await settleWithFakeTimers(new ExecutionEngine().run(graph), () => jest.advanceTimersToNextTimerAsync());
+    expect(result.getOutput('flaky', 'n')).toBe(3);
+  });
+
+  it('settleWithFakeTimers says so when the promise waits for something other than a timer', async () => {
+    await expect(settleWithFakeTimers(deferred().promise, () => undefined, 3)).rejects.toThrow(/3 timers fired and the promise is still pending/);
+  });
+
+  it('Gates hold operations so a test sees exactly how many overlap', async () => {
+    const gates = new Gates();
+    const twoRunning = deferred();
+    const Held = defineOperation('held', {}, async (_inputs, context) => {
+      const key = gates.keyOf(context);
+      gates.enter(key);
+      if (gates.running === 2) twoRunning.resolve();
+      await gates.gate(key).promise;
+      gates.leave(key);
+    });
+    const graph = new GraphDefinition().add(new Held({ id: 'a' }), new Held({ id: 'b' }), new Held({ id: 'c' }));
+    const run = new ExecutionEngine({ maxParallel: 2 }).start(graph);
+    const events = lastValueFrom(run.events$.pipe(toArray()));
+    await twoRunning.promise;
+    expect(gates.running).toBe(2);
+    gates.openRunning();
+    gates.open('c');
+    await run.result;
+    expect(gates.maxRunning).toBe(2);
+    expect(eventInvariantViolations(await events, 3)).toEqual([]);
+  });
+});

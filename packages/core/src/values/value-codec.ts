@@ -1,0 +1,122 @@
+import { deserialize, serialize } from 'node:v8';
+import { types } from 'node:util';
+import { ValueNotSerializableError } from '../errors/errors';
+
+/**
+ * Turns port values into bytes and back, for values that leave the process:
+ * checkpoints, run stores, remote workers. Values crossing a port are
+ * immutable data by contract; a codec is how that data travels.
+ *
+ * @example
+ * ```ts
+ * const bytes = v8Codec.encode(new Map([['a', 1n]]));
+ * v8Codec.decode(bytes); // Map { 'a' => 1n }
+ * ```
+ */
+export interface ValueCodec {
+  /** Name and format version, stored next to encoded values (`v8/1`). */
+  readonly format: string;
+  /** Encodes a value; throws a `ValueNotSerializableError` naming the path of what cannot be encoded. */
+  encode(value: unknown): Uint8Array;
+  /** Decodes bytes written by `encode` of the same format; throws a `ValueNotSerializableError` for anything else. */
+  decode(bytes: Uint8Array): unknown;
+}
+
+/** Magic bytes and format version that start every `v8Codec` encoding. */
+const HEADER = Uint8Array.of(0x50, 0x46, 0x01); // 'P', 'F', version 1
+
+/**
+ * The default codec: a 3-byte header (`PF` and a format version) and
+ * Node's `v8.serialize`, which keeps what JSON loses: `Map`, `Set`, `Date`,
+ * `RegExp`, `bigint`, `undefined`, `Buffer`, typed arrays, `ArrayBuffer`,
+ * errors and cycles. It refuses functions, symbols, promises, handles and
+ * class instances (which would arrive as plain objects without their
+ * methods); {@link serializationProblem} says which part, before anything is written.
+ */
+export const v8Codec: ValueCodec = Object.freeze({
+  format: 'v8/1',
+  encode(value: unknown): Uint8Array {
+    const problem = serializationProblem(value, 'value');
+    if (problem !== undefined) throw new ValueNotSerializableError(`Cannot encode the value: ${problem}`);
+    const body = serialize(value);
+    const out = new Uint8Array(HEADER.length + body.length);
+    out.set(HEADER, 0);
+    out.set(body, HEADER.length);
+    return out;
+  },
+  decode(bytes: Uint8Array): unknown {
+    if (!(bytes instanceof Uint8Array) || bytes.length < HEADER.length || bytes[0] !== HEADER[0] || bytes[1] !== HEADER[1]) {
+      throw new ValueNotSerializableError('Cannot decode: these bytes were not written by the v8 value codec (no PF header)');
+    }
+    if (bytes[2] !== HEADER[2]) {
+      throw new ValueNotSerializableError(`Cannot decode: value codec format version ${bytes[2]} is not supported by this build (it reads version ${HEADER[2]}); upgrade @portflow/core`);
+    }
+    try {
+      return deserialize(bytes.subarray(HEADER.length));
+    } catch (error) {
+      throw new ValueNotSerializableError(`Cannot decode: the encoded value is damaged (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+    }
+  },
+});
+
+/**
+ * Why `value` cannot cross a thread, process or store intact, naming the
+ * first offending path (`value.model.predict is a function; ...`), or
+ * `undefined` when it can. The one check shared by worker threads,
+ * checkpoints and remote workers. Walks at most `budget` nodes (default
+ * 100,000) and assumes the rest is fine.
+ *
+ * @example
+ * ```ts
+ * serializationProblem({ at: new Date(), ids: new Set([1]) }, 'outputs'); // undefined
+ * serializationProblem({ fit: () => 1 }, 'outputs'); // 'outputs.fit is a function; ...'
+ * ```
+ */
+export function serializationProblem(value: unknown, path: string, budget = 100_000): string | undefined {
+  return walk(value, path, { budget }, new Set());
+}
+
+function walk(value: unknown, path: string, state: { budget: number }, seen: Set<object>): string | undefined {
+  if (--state.budget < 0) return undefined;
+  if (typeof value === 'function') return `${path} is a function; functions and closures cannot leave their process: carry data, and name behaviour by a param`;
+  if (typeof value === 'symbol') return `${path} is a symbol, which cannot leave its process`;
+  if (value === null || typeof value !== 'object' || seen.has(value)) return undefined;
+  seen.add(value);
+  if (ArrayBuffer.isView(value) || types.isAnyArrayBuffer(value) || types.isDate(value) || types.isRegExp(value) || types.isNativeError(value) || types.isBoxedPrimitive(value)) {
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = walk(value[i], `${path}[${i}]`, state, seen);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  if (types.isMap(value)) {
+    for (const [k, v] of value as Map<unknown, unknown>) {
+      const p = walk(k, `${path} (a Map key)`, state, seen) ?? walk(v, `${path}.get(${typeof k === 'string' ? JSON.stringify(k) : '…'})`, state, seen);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  if (types.isSet(value)) {
+    for (const v of value as Set<unknown>) {
+      const p = walk(v, `${path} (a Set member)`, state, seen);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  if (types.isPromise(value) || types.isWeakMap(value) || types.isWeakSet(value) || types.isProxy(value)) {
+    return `${path} is a ${types.isPromise(value) ? 'Promise' : types.isProxy(value) ? 'Proxy' : types.isWeakMap(value) ? 'WeakMap' : 'WeakSet'}, which cannot leave its process; resolve it to data first`;
+  }
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto !== Object.prototype && proto !== null) {
+    const name = (value as { constructor?: { name?: string } }).constructor?.name || 'object';
+    return `${path} is a ${name} instance; it would arrive as a plain object without its class and methods: carry plain data (objects, arrays, Maps, typed arrays) and rebuild the instance where it is used`;
+  }
+  for (const key of Object.keys(value)) {
+    const p = walk((value as Record<string, unknown>)[key], `${path}.${key}`, state, seen);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
