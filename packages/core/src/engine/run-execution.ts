@@ -1,5 +1,8 @@
 import { EMPTY, Subject, type Observable } from 'rxjs';
-import { MissingOutputError, OperationTimeoutError, OutputUnavailableError, PortTypeError, RunCancelledError } from '../errors/errors';
+import { OperationTimeoutError, OutputUnavailableError, RunCancelledError } from '../errors/errors';
+import { invokeAttempt } from './attempt';
+import { OutputFutures } from './output-futures';
+import { EMPTY_INPUTS, outputProblem, readInputs } from './port-io';
 import { deepFreeze, OutputTable } from './output-table';
 import type { DataChannel } from '../graph/data-channel';
 import { describeValue } from '../model/ports/port-type';
@@ -15,7 +18,7 @@ import { ReadyQueue } from './ready-queue';
 import { retryDelay, type RetryPolicy } from '../model/retry-policy';
 import { RunContext, type AttemptHost } from './run-context';
 import { RunEventStream } from '../events/run-event-stream';
-import type { InputSource, RunPlan } from './run-plan';
+import type { RunPlan } from './run-plan';
 import { BLOCKED, IDLE, LAUNCHED, type LaunchOutcome, type SlotPool, type SlotUser } from './slot-pool';
 
 /** What to do when an operation fails for good. */
@@ -51,11 +54,6 @@ export interface PortValue {
   readonly value: unknown;
 }
 
-interface OutputWaiter {
-  readonly port: string;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 // Operation states, kept in a Uint8Array.
 const PENDING = 0;
@@ -71,7 +69,6 @@ const STATUS_NAMES: readonly OperationStatus[] = ['pending', 'pending', 'running
 /** Node's timers hold 32-bit delays; longer ones would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const EMPTY_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * One run of a plan: per-operation state in typed arrays, two ready heaps
@@ -100,7 +97,7 @@ export class RunExecution implements SlotUser, AttemptHost {
   private readonly table: OutputTable;
   /** Inputs gathered by an operation's first attempt, reused by its retries. */
   private readonly gathered: (Readonly<Record<string, unknown>> | undefined)[];
-  private waiters: Map<number, OutputWaiter[]> | undefined;
+  private readonly futures = new OutputFutures();
   private outputSubject: Subject<PortValue> | undefined;
   private boundChannels: DataChannel[] | undefined;
   private readonly contexts: (RunContext | undefined)[];
@@ -200,12 +197,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     }
     if (state === FAILED || state === SKIPPED || state === CANCELLED) return Promise.reject(this.notProduced(index, port));
     this.table.retain(index);
-    return new Promise((resolve, reject) => {
-      const list = (this.waiters ??= new Map()).get(index);
-      const waiter = { port, resolve, reject };
-      if (list === undefined) this.waiters.set(index, [waiter]);
-      else list.push(waiter);
-    });
+    return this.futures.wait(index, port);
   }
 
   private notProduced(index: number, port: string): OutputUnavailableError {
@@ -219,14 +211,8 @@ export class RunExecution implements SlotUser, AttemptHost {
 
   /** Resolves or rejects whoever waits for operation `i`'s outputs, now that it has settled. */
   private settleWaiters(i: number): void {
-    const list = this.waiters?.get(i);
-    if (list === undefined) return;
-    this.waiters!.delete(i);
     const record = this.table.values[i] as Record<string, unknown> | undefined;
-    for (const w of list) {
-      if (this.status[i] === SUCCEEDED) w.resolve(record?.[w.port]);
-      else w.reject(this.notProduced(i, w.port));
-    }
+    this.futures.settle(i, record, this.status[i] === SUCCEEDED ? undefined : (port) => this.notProduced(i, port));
   }
 
   /** Starts scheduling. */
@@ -335,33 +321,20 @@ export class RunExecution implements SlotUser, AttemptHost {
       this.onFailure(i, attempt, error, false);
       return;
     }
-    let returned: unknown;
-    try {
-      const executor = this.executors[i];
-      returned = executor === undefined ? op.execute(inputs, context) : executor.execute(op, inputs, context);
-    } catch (error) {
-      this.onFailure(i, attempt, error, true);
-      return;
-    }
-    if (returned !== null && typeof returned === 'object' && typeof (returned as PromiseLike<unknown>).then === 'function') {
-      try {
-        (returned as PromiseLike<unknown>).then(
-          (value) => this.onSuccess(i, attempt, value),
-          (error: unknown) => this.onFailure(i, attempt, error, true),
-        );
-      } catch (error) {
-        // A thenable whose `then` throws.
-        this.onFailure(i, attempt, error, true);
-      }
-    } else {
-      this.onSuccess(i, attempt, returned);
-    }
+    invokeAttempt(
+      op,
+      this.executors[i],
+      inputs,
+      context,
+      (value) => this.onSuccess(i, attempt, value),
+      (error: unknown) => this.onFailure(i, attempt, error, true),
+    );
   }
 
   private gatherInputs(i: number): Readonly<Record<string, unknown>> {
     const bindings = this.plan.inputs[i];
     if (bindings === null || bindings === undefined) return EMPTY_INPUTS;
-    const inputs = this.readInputs(i, bindings);
+    const inputs = readInputs(this.ids[i]!, bindings, this.table.values);
     // Every channel into i has been read: producers may drop what only i needed.
     for (let b = 0; b < bindings.length; b++) {
       const sources = bindings[b]!.sources;
@@ -371,38 +344,11 @@ export class RunExecution implements SlotUser, AttemptHost {
     return inputs;
   }
 
-  private readInputs(i: number, bindings: NonNullable<RunPlan['inputs'][number]>): Readonly<Record<string, unknown>> {
-    const inputs: Record<string, unknown> = {};
-    for (let b = 0; b < bindings.length; b++) {
-      const { port, sources } = bindings[b]!;
-      if (sources.length === 0) {
-        inputs[port.name] = port.collect ? [] : port.default;
-      } else if (!port.collect) {
-        inputs[port.name] = this.deliver(i, port, sources[0]!);
-      } else {
-        const values = new Array(sources.length);
-        for (let s = 0; s < sources.length; s++) values[s] = this.deliver(i, port, sources[s]!);
-        inputs[port.name] = values;
-      }
-    }
-    return inputs;
-  }
-
-  private deliver(i: number, port: CompiledPort, source: InputSource): unknown {
-    const produced = this.table.values[source.index] as Record<string, unknown> | undefined;
-    const value = produced === undefined ? undefined : produced[source.port];
-    const test = port.check.test;
-    if (source.check && test !== null && !test(value)) {
-      throw new PortTypeError({ operationId: this.ids[i]!, port: port.name, direction: 'input', expected: port.typeName, actual: describeValue(value) });
-    }
-    return value;
-  }
-
   private onSuccess(i: number, attempt: number, value: unknown): void {
     if (!this.isCurrent(i, attempt)) return;
     const ports = this.plan.outputs[i];
     if (ports !== null && ports !== undefined) {
-      const problem = this.checkOutputs(i, ports, value);
+      const problem = outputProblem(this.ids[i]!, ports, value);
       if (problem !== undefined) {
         this.onFailure(i, attempt, problem, true);
         return;
@@ -416,7 +362,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.finishedAt[i] = Date.now();
     this.succeeded++;
     if (ports !== null && ports !== undefined) this.showOutputs(i, ports, value as Record<string, unknown>);
-    if (this.waiters !== undefined) this.settleWaiters(i);
+    if (!this.futures.empty) this.settleWaiters(i);
     if (this.stream.observed) this.emitCompleted(i, attempt, ports ? (value as Record<string, unknown>) : undefined);
     const { offsets, targets } = this.plan.successors;
     const remaining = this.remaining;
@@ -439,22 +385,6 @@ export class RunExecution implements SlotUser, AttemptHost {
       const operationId = this.ids[i]!;
       for (const port of ports) subject.next({ runId: this.runId, operationId, port: port.name, value: record[port.name] });
     }
-  }
-
-  private checkOutputs(i: number, ports: readonly CompiledPort[], value: unknown): Error | undefined {
-    const id = this.ids[i]!;
-    if (value === null || typeof value !== 'object') return new MissingOutputError(id, ports[0]!.name);
-    const record = value as Record<string, unknown>;
-    for (let p = 0; p < ports.length; p++) {
-      const port = ports[p]!;
-      const v = record[port.name];
-      if (v === undefined && !(port.name in record)) return new MissingOutputError(id, port.name);
-      const test = port.check.test;
-      if (test !== null && !test(v)) {
-        return new PortTypeError({ operationId: id, port: port.name, direction: 'output', expected: port.check.name, actual: describeValue(v) });
-      }
-    }
-    return undefined;
   }
 
   private onFailure(i: number, attempt: number, error: unknown, retryable: boolean): void {
@@ -495,7 +425,7 @@ export class RunExecution implements SlotUser, AttemptHost {
       this.finishedAt[i] = Date.now();
       this.failed++;
       this.gathered[i] = undefined;
-      if (this.waiters !== undefined) this.settleWaiters(i);
+      if (!this.futures.empty) this.settleWaiters(i);
     }
     if (this.stream.observed) {
       const summary = summarizeError(error);
@@ -599,7 +529,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     if (state === SKIPPED) this.skipped++;
     else this.cancelled++;
     this.gathered[i] = undefined;
-    if (this.waiters !== undefined) this.settleWaiters(i);
+    if (!this.futures.empty) this.settleWaiters(i);
     if (this.stream.observed) {
       const operationId = this.ids[i]!;
       if (state === SKIPPED) {
