@@ -28,7 +28,7 @@ export function runFloor(graph: FloorGraph, body: () => Promise<void>): Promise<
     const complete = (v: number): void => {
       for (let k = offsets[v]!, end = offsets[v + 1]!; k < end; k++) {
         const w = targets[k]!;
-        if (--remaining[w] === 0) queue[tail++] = w;
+        if (--remaining[w]! === 0) queue[tail++] = w;
       }
       if (++done === n) resolve();
       else drain();

@@ -368,7 +368,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     const remaining = this.remaining;
     for (let k = offsets[i]!, end = offsets[i + 1]!; k < end; k++) {
       const w = targets[k]!;
-      if (--remaining[w] === 0 && this.status[w] === PENDING) this.enqueue(w);
+      if (--remaining[w]! === 0 && this.status[w] === PENDING) this.enqueue(w);
     }
     this.pool.dispatch();
     this.finishIfDone();

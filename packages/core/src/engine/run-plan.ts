@@ -95,7 +95,7 @@ function compile(graph: GraphDefinition<object, object>): RunPlan {
   for (const channel of graph.channels) {
     const s = position(channel.source);
     const t = position(channel.target);
-    consumers[s]++;
+    consumers[s]!++;
     (channelsFrom[s] ??= []).push(channel);
     from[e] = s;
     to[e++] = t;

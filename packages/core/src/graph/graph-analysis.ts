@@ -194,7 +194,7 @@ function topologicalSort(
     for (let k = out.offsets[v]!; k < out.offsets[v + 1]!; k++) {
       steps++;
       const w = out.targets[k]!;
-      if (--inDegree[w] === 0) order[tail++] = w;
+      if (--inDegree[w]! === 0) order[tail++] = w;
     }
   }
   const cycles: string[][] = [];
