@@ -9,7 +9,7 @@ export type { OperationRef, OperationResolver, ModuleLocation, RefSettings } fro
 export { ModuleResolver, type ModuleResolverOptions } from './model/module-resolver';
 export { jsonProblem, canonicalJson, type JsonValue } from './model/plain-data';
 export { v8Codec, serializationProblem, type ValueCodec } from './values/value-codec';
-export { Input, Collect, type InputOptions, type DecoratedValue } from './model/decorators/input';
+export { Input, Collect, type InputOptions, type DecoratedValue, type PortKeyCheck, type DecoratorTypeMismatch, type DecoratorKindMismatch, type NotAPortProperty } from './model/decorators/input';
 export { Output } from './model/decorators/output';
 export { OperationOptions, type OperationDeclaration } from './model/decorators/operation-options';
 export type {
@@ -24,6 +24,8 @@ export type {
   InputValue,
   OutputValue,
   InputPortAccepting,
+  AcceptedInputPort,
+  PortTypeMismatch,
   PortDirection,
   PortOptions,
   PortDescriptor,

@@ -226,3 +226,4 @@ async function graphInputsAndOutputs(): Promise<void> {
   }
 }
 void graphInputsAndOutputs;
+

@@ -4,7 +4,7 @@ import { analyzeGraph, type GraphAnalysis, type OrderingDependency } from './gra
 import type { GraphProblem } from './graph-problem';
 import { renderDot, renderMermaid } from './graph-render';
 import { Operation, type OperationPlacement } from '../model/operation';
-import type { InputPortAccepting, OutputPortName, OutputValue } from '../model/ports/port';
+import type { AcceptedInputPort, InputPortName, OutputPortName, OutputValue } from '../model/ports/port';
 import { GraphInput } from '../model/graph-input';
 import type { PortType } from '../model/ports/port-type';
 
@@ -122,11 +122,11 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
    *
    * @returns the channel, whose `values$` shows the values that pass.
    */
-  connect<S extends Operation, SP extends OutputPortName<S>, T extends Operation, TP extends InputPortAccepting<T, OutputValue<S, SP>>>(
+  connect<S extends Operation, SP extends OutputPortName<S>, T extends Operation, TP extends InputPortName<T>>(
     source: S,
     sourcePort: SP,
     target: T,
-    targetPort: TP,
+    targetPort: TP & AcceptedInputPort<T, TP, SP, OutputValue<S, SP>>,
   ): DataChannel<OutputValue<S, SP>> {
     this.add(source, target);
     const channel = new DataChannel<OutputValue<S, SP>>(source, sourcePort, target, targetPort);

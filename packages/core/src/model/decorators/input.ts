@@ -21,14 +21,32 @@ type Related<A, B> = [A] extends [B] ? true : [B] extends [A] ? true : false;
  * `InputPort<string>` or on an `OutputPort` does not compile.
  */
 export type PortKeyCheck<O, K extends keyof O, Kind extends PortKind, V> = [PortKindOf<O[K]>] extends [never]
-  ? never
+  ? NotAPortProperty<{ property: K; expected: { input: 'InputPort<T>'; collect: 'CollectInputPort<T>'; output: 'OutputPort<T>' }[Kind] }>
   : PortKindOf<O[K]> extends Kind
     ? 0 extends 1 & V // an untyped decorator (V is any) fits any value type, generic ones included
       ? K
       : Related<V, PortValueOf<O[K]>> extends true
         ? K
-        : never
-    : never;
+        : DecoratorTypeMismatch<{ property: K; decorator: V; declared: PortValueOf<O[K]> }>
+    : DecoratorKindMismatch<{ property: K; decorator: Kind; declared: PortKindOf<O[K]> }>;
+
+/**
+ * Shown by the compiler when a port decorator's type does not fit the
+ * property's declared port type (`@Input(Number) name!: InputPort<string>`).
+ */
+export interface DecoratorTypeMismatch<Detail> {
+  readonly 'the decorator type does not fit the declared port type': Detail;
+}
+
+/** Shown when a port decorator sits on a port of another kind (`@Input` on an `OutputPort`). */
+export interface DecoratorKindMismatch<Detail> {
+  readonly 'the decorator is for another kind of port': Detail;
+}
+
+/** Shown when a port decorator sits on a property not typed as a port. */
+export interface NotAPortProperty<Detail> {
+  readonly 'declare the property with a port type': Detail;
+}
 
 /** The kinds of port property a decorator can sit on. */
 type PortKind = 'input' | 'collect' | 'output';

@@ -99,6 +99,30 @@ export type InputPortAccepting<O, V> = O extends DynamicPorts
       string;
 
 /**
+ * What the compiler shows when `connect` joins ports whose value types do
+ * not fit: the source port and its type, the target port and its type.
+ * Never a real value; it exists only in error messages, e.g.
+ * `Argument of type '"name"' is not assignable to parameter of type
+ * '"name" & PortTypeMismatch<{ port: "count"; type: number }, { port: "name"; type: string }>'`.
+ */
+export interface PortTypeMismatch<Source, Target> {
+  readonly 'the source value does not fit the target port': { readonly source: Source; readonly target: Target };
+}
+
+/**
+ * `TP` when input port `TP` of `T` accepts the value `V` of source port
+ * `SP`, else a {@link PortTypeMismatch} naming both ports and types.
+ */
+export type AcceptedInputPort<T, TP, SP, V> = T extends DynamicPorts
+  ? TP
+  : TP extends InputPortAccepting<T, V>
+    ? TP
+    : PortTypeMismatch<{ port: SP; type: V }, { port: TP; type: InputValueType<T, TP> }>;
+
+/** The element type an input port declares (`T` of `InputPort<T>` or `CollectInputPort<T>`). */
+type InputValueType<O, K> = K extends keyof O ? (O[K] extends InputPort<infer T> ? T : O[K] extends CollectInputPort<infer T> ? T : never) : never;
+
+/**
  * The `inputs` argument of `execute`: one property per declared input port.
  *
  * @example
