@@ -27,6 +27,15 @@ describe('renderFrame', () => {
     expect(renderFrame(state, 2_000, '⠋', colors)).toBe(['⠋ fit train 1.50s', '███████░░░░░░░░░░░░░ 1/3 done · 1 running · 1 waiting · 2.00s'].join('\n'));
   });
 
+  it("shows a running step's progress and its latest message live", () => {
+    const state = stateAfter([
+      { ...base, type: 'OperationStarted', operationId: 'fit', attempt: 1, timestamp: 0 },
+      { ...base, type: 'OperationProgress', operationId: 'fit', attempt: 1, fraction: 0.1, message: 'epoch 1/10', data: { epoch: 1 }, timestamp: 100 },
+      { ...base, type: 'OperationProgress', operationId: 'fit', attempt: 1, fraction: 0.2, message: 'epoch 2/10 loss 0.4', timestamp: 200 },
+    ]);
+    expect(renderFrame(state, 1_000, '⠋', colors).split('\n')[0]).toBe('⠋ fit train 1.00s 20% epoch 2/10 loss 0.4');
+  });
+
   it('shows a retrying step with its attempt and the wait, and the cancel notice', () => {
     const state = stateAfter([
       { ...base, type: 'OperationStarted', operationId: 'fit', attempt: 1, timestamp: 0 },

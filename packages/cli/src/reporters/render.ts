@@ -49,7 +49,8 @@ export function renderFrame(state: RunState, now: number, spinner: string, color
     const fraction = step.fraction !== undefined && step.status === 'running' ? ` ${Math.round(step.fraction * 100)}%` : '';
     const icon = step.status === 'retrying' ? colors.yellow('↻') : colors.cyan(spinner);
     const waiting = step.status === 'retrying' && step.retryAt !== undefined ? colors.yellow(` retry in ${formatDuration(Math.max(0, step.retryAt - now))}`) : '';
-    lines.push(truncate(`${icon} ${step.name.padEnd(nameWidth)} ${colors.dim(step.component)} ${elapsed}${fraction}${attempt}${waiting}`, width));
+    const message = step.progressMessage !== undefined && step.status === 'running' ? ` ${colors.dim(step.progressMessage)}` : '';
+    lines.push(truncate(`${icon} ${step.name.padEnd(nameWidth)} ${colors.dim(step.component)} ${elapsed}${fraction}${message}${attempt}${waiting}`, width));
   }
   if (shown.length < active.length) lines.push(colors.dim(`  … and ${active.length - shown.length} more running`));
   const c = state.counts();

@@ -19,6 +19,8 @@ export interface StepState {
   detail?: string;
   /** Last reported progress, 0..1. */
   fraction?: number;
+  /** Message of the last progress report, shown next to the running step. */
+  progressMessage?: string;
 }
 
 /** Step counts for the summary bar. */
@@ -58,9 +60,11 @@ export class RunState {
         step.attempts = event.attempt;
         step.startedAt ??= event.timestamp;
         step.retryAt = undefined;
+        step.progressMessage = undefined;
         break;
       case 'OperationProgress':
         step.fraction = event.fraction;
+        step.progressMessage = event.message;
         break;
       case 'OperationRetrying':
         step.status = 'retrying';
