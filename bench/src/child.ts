@@ -15,7 +15,7 @@ const MAX_WARMUP_RUNS = 50;
 const runners = new Map<RunnerId, Runner>();
 const warmed = new Set<string>();
 /** Kept alive so the compiler cannot drop them before memory is read. */
-let sink: unknown;
+let sink: unknown; // eslint-disable-line @typescript-eslint/no-unused-vars -- written only, on purpose
 
 function send(message: ChildMessage): void {
   process.send!(message);

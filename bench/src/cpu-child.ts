@@ -18,13 +18,16 @@ interface CpuJob {
 
 type Engine = { run(graph: GraphDefinition): Promise<{ status: string; getErrorMessage(): string | undefined }>; close(): Promise<void> };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const workers = require('@portflow/workers') as { createWorkerEngine(options: { cpuThreads: number }): Engine };
+const workers = require('@portflow/workers') as { createWorkerEngine(options: { cpuThreads: number; workers?: { root?: string } }): Engine };
+
+/** Workers load the operations (dist/cpu-ops.js) by a path relative to this root: the bench package, wherever the process was started. */
+const ROOT = join(__dirname, '..');
 
 const TASK_FILE = join(__dirname, 'piscina-task.js');
 
 function burnGraph(count: number, iterations: number): GraphDefinition {
   const graph = new GraphDefinition({ name: 'cpu' });
-  for (let i = 0; i < count; i++) graph.add(new Burn(iterations, { id: `burn${i}` }));
+  for (let i = 0; i < count; i++) graph.add(new Burn({ id: `burn${i}`, params: { iterations } }));
   return graph;
 }
 
@@ -63,7 +66,7 @@ async function runPiscinaCapped(pool: Piscina, count: number, limit: number): Pr
 
 async function main(job: CpuJob): Promise<void> {
   const iterations = calibrate(job.taskMs);
-  const engines = { 2: workers.createWorkerEngine({ cpuThreads: 2 }), 1: workers.createWorkerEngine({ cpuThreads: 1 }) };
+  const engines = { 2: workers.createWorkerEngine({ cpuThreads: 2, workers: { root: ROOT } }), 1: workers.createWorkerEngine({ cpuThreads: 1, workers: { root: ROOT } }) };
   const pools = {
     2: new Piscina({ filename: TASK_FILE, minThreads: 2, maxThreads: 2, idleTimeout: 60_000 }),
     1: new Piscina({ filename: TASK_FILE, minThreads: 1, maxThreads: 1, idleTimeout: 60_000 }),

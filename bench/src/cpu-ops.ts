@@ -7,17 +7,14 @@
 import { Operation, Output, type OperationInit, type OutputPort, type Outputs } from '@portflow/core';
 import { spin } from './spin';
 
-/** Burns `iterations` rounds of CPU work. */
-export class Burn extends Operation {
+/** Burns `params.iterations` rounds of CPU work (params: a worker constructs it from its ref). */
+export class Burn extends Operation<{ iterations: number }> {
   @Output() out!: OutputPort<number>;
-  constructor(
-    readonly iterations: number,
-    init?: OperationInit,
-  ) {
+  constructor(init: OperationInit<{ iterations: number }>) {
     super({ resource: 'cpu_bound', ...init });
   }
   execute(): Outputs<Burn> {
-    return { out: spin(this.iterations) };
+    return { out: spin(this.params.iterations) };
   }
 }
 

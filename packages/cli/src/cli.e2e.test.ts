@@ -53,7 +53,7 @@ describe('portflow binary', () => {
 
   it('prints plain lines when stdout is not a TTY', () => {
     const { stdout } = portflow('run', join('examples', 'workflows', 'sales-pipeline.yaml'), '--var', `out_dir=${dir}`);
-    expect(stdout).not.toMatch(/\u001b\[/);
+    expect(stdout).not.toContain('\u001b[');
     expect(stdout.split('\n').filter((l) => /^\[ *\d+\.\d{3}s\] [▶✔]/.test(l))).toHaveLength(8);
   });
 

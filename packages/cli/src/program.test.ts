@@ -120,7 +120,7 @@ describe('portflow graph, components, help', () => {
 
   it('lists components with params and ports, including plugins', async () => {
     const { stdout } = await cli('components');
-    expect(stdout).toMatch(/read_csv  Reads a CSV file into rows\n  params   path: string \(required\), delimiter: string = ",", header: boolean = true, infer_types: boolean = true\n  inputs   —\n  outputs  rows: Array \[primary\]/);
+    expect(stdout).toMatch(/read_csv {2}Reads a CSV file into rows\n {2}params {3}path: string \(required\), delimiter: string = ",", header: boolean = true, infer_types: boolean = true\n {2}inputs {3}—\n {2}outputs {2}rows: Array \[primary\]/);
     const withPlugin = await cli('components', 'flaky', '--plugin', join(__dirname, '__fixtures__', 'test-components.js'), '--json');
     expect(JSON.parse(withPlugin.stdout)).toEqual([expect.objectContaining({ name: 'flaky', outputs: [{ name: 'value', type: 'unknown' }] })]);
     const unknown = await cli('components', 'group');

@@ -98,7 +98,7 @@ describe('renderSummary', () => {
     const result = await run.result;
     const lines = renderSummary(result, state, colors).split('\n');
     expect(lines[0]).toBe('STEP  COMPONENT  STATUS     ATTEMPTS  DURATION');
-    expect(lines[1]).toMatch(/^load  read_csv   succeeded         1 +\d+ms$/);
+    expect(lines[1]).toMatch(/^load {2}read_csv {3}succeeded {9}1 +\d+ms$/);
     expect(lines[5]).toMatch(/^✔ demo succeeded: 3\/3 steps in \d+ms$/);
   });
 });

@@ -2,6 +2,9 @@ import type { EngineEvent, ExecutionResult, LogEntry } from '@portflow/core';
 import { formatDuration, type Colors } from '../terminal';
 import type { RunState, StepState } from './run-state';
 
+/** An ANSI colour/style sequence (ESC [ ... m). */
+const ANSI_STYLE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 /**
  * The line a finished attempt, a retry, a skip or a cancellation leaves in
  * the output (undefined for events that leave none). Shared by the live and
@@ -103,7 +106,7 @@ export function renderSummary(result: ExecutionResult, state: RunState, colors: 
 
 function truncate(text: string, width: number): string {
   // Only plain text is measured; colour codes are zero-width.
-  const visible = text.replace(/\u001b\[[0-9;]*m/g, '');
+  const visible = text.replace(ANSI_STYLE, '');
   if (visible.length <= width) return text;
   return visible.slice(0, Math.max(1, width - 1)) + '…';
 }

@@ -49,7 +49,7 @@ export interface GraphOptions {
  * console.log(graph.toMermaid());
  * ```
  */
-export class GraphDefinition<I extends object = {}, O extends object = {}> { // eslint-disable-line @typescript-eslint/ban-types
+export class GraphDefinition<I extends object = {}, O extends object = {}> { // eslint-disable-line @typescript-eslint/no-empty-object-type
   /** Name used in messages and renderings. */
   readonly name: string;
   /** Whether operations must bring their own ids; see {@link GraphOptions.requireIds}. */

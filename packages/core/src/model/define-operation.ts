@@ -108,7 +108,7 @@ function named<T extends abstract new (...args: never[]) => unknown>(name: strin
  * graph.connect(new Value(21), 'value', new Double({ id: 'double' }), 'n');
  * ```
  */
-export function defineOperation<I extends PortSpecs = {}, O extends PortSpecs = {}>( // eslint-disable-line @typescript-eslint/ban-types
+export function defineOperation<I extends PortSpecs = {}, O extends PortSpecs = {}>( // eslint-disable-line @typescript-eslint/no-empty-object-type
   type: string,
   definition: OperationDefinition<I, O>,
   run: (inputs: SpecInputs<I>, context: ExecutionContext) => SpecOutputs<O> | void | Promise<SpecOutputs<O> | void>,

@@ -26,7 +26,7 @@ export interface OperationPlacement extends OperationSettings {
  * (id and settings) and its params. `params` is required when the params
  * type has required keys.
  */
-export type OperationInit<P extends object = object> = OperationPlacement & ({} extends P ? { params?: P } : { params: P }); // eslint-disable-line @typescript-eslint/ban-types
+export type OperationInit<P extends object = object> = OperationPlacement & ({} extends P ? { params?: P } : { params: P }); // eslint-disable-line @typescript-eslint/no-empty-object-type
 
 /** What `execute` may return, for annotating it: the outputs, or nothing when there are none. */
 export type ExecuteResult<O> = Outputs<O> | void | Promise<Outputs<O> | void>;
@@ -68,7 +68,7 @@ export abstract class Operation<P extends object = object> {
   private _settings: Readonly<OperationSettings>;
   private _planned = false;
 
-  constructor(...[init]: {} extends P ? [init?: OperationInit<P>] : [init: OperationInit<P>]) { // eslint-disable-line @typescript-eslint/ban-types
+  constructor(...[init]: {} extends P ? [init?: OperationInit<P>] : [init: OperationInit<P>]) { // eslint-disable-line @typescript-eslint/no-empty-object-type
     const { id, params, ...settings } = (init ?? {}) as OperationPlacement & { params?: P };
     const owner = new.target.name;
     if (id !== undefined) this._id = checkId(id, owner);

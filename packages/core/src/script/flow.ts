@@ -1,4 +1,4 @@
-import type { DefinedOperationClass, PortSpecs, SpecInputs, SpecOutputs } from '../model/define-operation';
+import type { DefinedOperationClass, PortSpecs, SpecOutputs } from '../model/define-operation';
 import { OperationStateError } from '../errors/errors';
 import { ExecutionEngine, type EngineOptions, type RunOptions } from '../engine/execution-engine';
 import type { ExecutionResult } from '../results/execution-result';

@@ -83,7 +83,11 @@ function splitRecords(text: string, delimiter: string): string[][] {
 export function formatCsv(rows: readonly Row[], delimiter: string): string {
   const columns: string[] = [];
   const seen = new Set<string>();
-  for (const row of rows) for (const key of Object.keys(row)) if (!seen.has(key)) seen.add(key), columns.push(key);
+  for (const row of rows) for (const key of Object.keys(row)) {
+    if (seen.has(key)) continue;
+    seen.add(key);
+    columns.push(key);
+  }
   const cell = (value: unknown): string => {
     const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
     return text.includes(delimiter) || /["\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

@@ -34,7 +34,7 @@ export interface ComponentRecord {
   readonly options: Readonly<ComponentOptions>;
 }
 
-const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.\-]*$/;
+const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 
 /**
  * Marks an `Operation` subclass as a component that workflows can name. The
@@ -78,6 +78,6 @@ export function Component<P extends object = object>(name: string, options: Comp
 }
 
 /** The record `@Component` left on `ctor` itself (not inherited), if any. @internal */
-export function readComponentMetadata(ctor: Function): ComponentRecord | undefined { // eslint-disable-line @typescript-eslint/ban-types
+export function readComponentMetadata(ctor: Function): ComponentRecord | undefined { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
   return Reflect.getOwnMetadata(COMPONENT_METADATA, ctor) as ComponentRecord | undefined;
 }

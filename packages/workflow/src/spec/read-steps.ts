@@ -20,7 +20,7 @@ export const FORM_KEYS = {
 } as const;
 
 /** Step names and data names: what an operation id and a YAML key can both carry. @internal */
-export const NAME_RULE = { regex: /^[A-Za-z_][A-Za-z0-9_.\-]*$/, rule: "start with a letter or '_' and use letters, digits, '_', '-' or '.'" };
+export const NAME_RULE = { regex: /^[A-Za-z_][A-Za-z0-9_.-]*$/, rule: "start with a letter or '_' and use letters, digits, '_', '-' or '.'" };
 
 const CROSS_FORM_HINTS: Record<WorkflowForm, Readonly<Record<string, string>>> = {
   pipeline: {

@@ -5,16 +5,16 @@ import { createPort, type CompiledPort } from '../ports/port-descriptor';
 import type { OperationSettings } from '../operation-settings';
 import type { PortDescriptor } from '../ports/port';
 
-const classPorts = new WeakMap<Function, ReadonlyMap<string, CompiledPort>>(); // eslint-disable-line @typescript-eslint/ban-types
+const classPorts = new WeakMap<Function, ReadonlyMap<string, CompiledPort>>(); // eslint-disable-line @typescript-eslint/no-unsafe-function-type
 
 /**
  * The ports a class declares with decorators, its ancestors' first, read once
  * per class. @internal
  */
-export function readClassPorts(ctor: Function): ReadonlyMap<string, CompiledPort> { // eslint-disable-line @typescript-eslint/ban-types
+export function readClassPorts(ctor: Function): ReadonlyMap<string, CompiledPort> { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
   const cached = classPorts.get(ctor);
   if (cached) return cached;
-  const parent = Object.getPrototypeOf(ctor) as Function | null; // eslint-disable-line @typescript-eslint/ban-types
+  const parent = Object.getPrototypeOf(ctor) as Function | null; // eslint-disable-line @typescript-eslint/no-unsafe-function-type
   const ports = new Map(parent && parent !== Function.prototype ? readClassPorts(parent) : undefined);
   const records: readonly PortRecord[] = Reflect.getOwnMetadata(PORTS_METADATA, ctor) ?? [];
   for (const record of records) {
@@ -25,7 +25,7 @@ export function readClassPorts(ctor: Function): ReadonlyMap<string, CompiledPort
 }
 
 /** Settings from `@OperationOptions` on the class or its ancestors. @internal */
-export function readOperationDefaults(ctor: Function): OperationSettings | undefined { // eslint-disable-line @typescript-eslint/ban-types
+export function readOperationDefaults(ctor: Function): OperationSettings | undefined { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
   return Reflect.getMetadata(OPERATION_OPTIONS_METADATA, ctor) as OperationSettings | undefined;
 }
 
@@ -37,14 +37,14 @@ export interface OperationIdentity {
   readonly exportName: string;
 }
 
-const identities = new WeakMap<Function, OperationIdentity>(); // eslint-disable-line @typescript-eslint/ban-types
+const identities = new WeakMap<Function, OperationIdentity>(); // eslint-disable-line @typescript-eslint/no-unsafe-function-type
 
 /**
  * The type name, version and module `@OperationOptions` declared on exactly
  * this class (a subclass does not inherit them): type defaults to the class
  * name, version to 1. @internal
  */
-export function readOperationIdentity(ctor: Function): OperationIdentity { // eslint-disable-line @typescript-eslint/ban-types
+export function readOperationIdentity(ctor: Function): OperationIdentity { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
   let identity = identities.get(ctor);
   if (identity === undefined) {
     const own = Reflect.getOwnMetadata(OPERATION_IDENTITY_METADATA, ctor) as Partial<OperationIdentity> | undefined;
