@@ -108,7 +108,7 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
     return this;
   }
 
-  /** Alias of {@link GraphDefinition.add}. */
+  /** Alias of `add` (both forms). */
   addOperation(...operations: Operation[]): this {
     return this.add(...operations);
   }
@@ -296,7 +296,16 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
     return this._analysis.analysis;
   }
 
-  /** @internal increases on every change; lets the engine cache its plan. */
+  /**
+   * A number that increases on every change to the graph (operations,
+   * channels, dependencies, outputs), so tools can cache what they derive
+   * from it: `if (cached.revision !== graph.revision) recompute()`.
+   */
+  get revision(): number {
+    return this._version;
+  }
+
+  /** @internal the same as {@link GraphDefinition.revision}. */
   get version(): number {
     return this._version;
   }

@@ -11,7 +11,7 @@ declare const SPEC_VALUE: unique symbol;
 /**
  * A port of a {@link defineOperation} with its value type spelled out, for
  * values a constructor cannot describe (`port<Model>()`), optional inputs
- * and defaults. Made by {@link port}.
+ * and defaults. Made by `port()`.
  */
 export interface PortSpec<T, Optional extends boolean = boolean> {
   readonly type: PortType | undefined;
@@ -38,7 +38,7 @@ export function port<T = unknown>(type?: PortType, options: { optional?: boolean
   return Object.freeze({ type, optional: options.optional === true || hasDefault, hasDefault, default: options.default, description: options.description });
 }
 
-/** A port given to {@link defineOperation}: a runtime type (`Number`, a class, a guard) or a {@link port} spec. */
+/** A port given to {@link defineOperation}: a runtime type (`Number`, a class, a guard) or a `port()` spec. */
 export type PortSpecOrType = PortType | PortSpec<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** The ports of a {@link defineOperation}, by name. */
