@@ -377,8 +377,7 @@ export class RunExecution implements SlotUser, AttemptHost {
   /** Shows a success's values to channel and run observers, if there are any. */
   private showOutputs(i: number, ports: readonly CompiledPort[], record: Record<string, unknown>): void {
     if (anyChannelObserved()) {
-      const channels = this.plan.channelsFrom[i];
-      if (channels !== null && channels !== undefined) for (const channel of channels) if (channel.observed) channel.emit(this.runId, record[channel.sourcePort]);
+      for (const channel of this.plan.channelsFrom(i)) if (channel.observed) channel.emit(this.runId, record[channel.sourcePort]);
     }
     const subject = this.outputSubject;
     if (subject !== undefined && subject.observed) {

@@ -41,8 +41,8 @@ export interface RunPlan {
   readonly executorKeys: readonly string[];
   /** Number of channels leaving each operation (reads before its outputs can be released). */
   readonly consumers: Int32Array;
-  /** Channels leaving each operation (null when none), for channel observers. */
-  readonly channelsFrom: readonly (readonly DataChannel[] | null)[];
+  /** Channels leaving operation `i` (empty when none), for channel observers; built on first use. */
+  channelsFrom(i: number): readonly DataChannel[];
   /** Every channel of the graph. */
   readonly channels: readonly DataChannel[];
   /** Positions of operations whose outputs are graph outputs. */
@@ -91,12 +91,10 @@ function compile(graph: GraphDefinition<object, object>): RunPlan {
   // interned port name, no string building per edge.
   const bindings: (Map<string, InputSource[]> | undefined)[] = new Array(n);
   const consumers = new Int32Array(n);
-  const channelsFrom: (DataChannel[] | null)[] = new Array<DataChannel[] | null>(n).fill(null);
   for (const channel of graph.channels) {
     const s = position(channel.source);
     const t = position(channel.target);
     consumers[s]!++;
-    (channelsFrom[s] ??= []).push(channel);
     from[e] = s;
     to[e++] = t;
     const sourcePort = channel.source.portMap().get(channel.sourcePort)!;
@@ -146,7 +144,7 @@ function compile(graph: GraphDefinition<object, object>): RunPlan {
   return {
     graphName: graph.name,
     consumers,
-    channelsFrom,
+    channelsFrom: channelsFromOf(graph.channels, operations),
     channels: graph.channels,
     graphOutputs,
     declaredOutputs: graphOutputs.map((o) => o.index),
@@ -175,4 +173,22 @@ function splitPorts(ports: ReadonlyMap<string, CompiledPort>): { inputs: Compile
     splits.set(ports, split);
   }
   return split;
+}
+
+const NO_CHANNELS: readonly DataChannel[] = [];
+
+/** A lookup of the channels leaving each position, built the first time a watched channel needs it. */
+function channelsFromOf(channels: readonly DataChannel[], operations: readonly Operation[]): (i: number) => readonly DataChannel[] {
+  let byPosition: Map<Operation, DataChannel[]> | undefined;
+  return (i) => {
+    if (byPosition === undefined) {
+      byPosition = new Map();
+      for (const channel of channels) {
+        const list = byPosition.get(channel.source);
+        if (list === undefined) byPosition.set(channel.source, [channel]);
+        else list.push(channel);
+      }
+    }
+    return byPosition.get(operations[i]!) ?? NO_CHANNELS;
+  };
 }
