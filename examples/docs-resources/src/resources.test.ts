@@ -48,7 +48,7 @@ it('context: logs and progress come back, and the digest is right', async () => 
   try {
     const bytes = new Uint8Array(10_000).map((_, i) => i % 251);
     const graph = new GraphDefinition();
-    const digest = new samples.SlicedDigest(4, { id: 'digest' });
+    const digest = new samples.SlicedDigest({ id: 'digest', params: { slices: 4 } });
     graph.connect(new Bytes(bytes), 'data', digest, 'data');
     engine.events$.subscribe((e) => events.push(e));
     const result = await engine.run(graph);

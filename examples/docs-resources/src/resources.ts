@@ -58,25 +58,19 @@ export async function sumOfSquares(): Promise<number> {
 /** Digests data in slices; yields between slices so it can see its signal. */
 @WorkerOperation(__filename)
 @OperationOptions({ resource: 'cpu_bound', timeoutMs: 60_000 })
-export class SlicedDigest extends Operation {
+export class SlicedDigest extends Operation<{ slices: number }> {
   @Input(Uint8Array) data!: InputPort<Uint8Array<ArrayBuffer>>;
   @Output(String) digest!: OutputPort<string>;
 
-  constructor(
-    private readonly slices: number,
-    init?: OperationInit,
-  ) {
-    super(init);
-  }
-
   async execute({ data }: Inputs<SlicedDigest>, context: ExecutionContext): Promise<Outputs<SlicedDigest>> {
     context.logger.info('digesting', { bytes: data.byteLength, attempt: context.attempt });
+    const { slices } = this.params;
     const hash = createHash('sha256');
-    const size = Math.ceil(data.byteLength / this.slices);
-    for (let i = 0; i < this.slices; i++) {
+    const size = Math.ceil(data.byteLength / slices);
+    for (let i = 0; i < slices; i++) {
       context.signal.throwIfAborted(); // cancellation and timeouts arrive here...
       hash.update(data.subarray(i * size, (i + 1) * size));
-      context.reportProgress((i + 1) / this.slices); // ...and progress goes back to the main thread
+      context.reportProgress((i + 1) / slices); // ...and progress goes back to the main thread
       await new Promise(setImmediate); // let the abort message in
     }
     return { digest: hash.digest('hex') };

@@ -14,11 +14,11 @@ export interface Workload {
 /** split -> hash0..hashN (in parallel, on worker threads) -> combine. */
 export function buildHashGraph({ chunks, chunkBytes, rounds }: Workload): { graph: GraphDefinition; combine: CombineDigests; hashes: HashChunk[] } {
   const graph = new GraphDefinition({ name: 'parallel-hash' });
-  const split = new SplitData(chunks, chunkBytes, { id: 'split' });
+  const split = new SplitData({ id: 'split', params: { chunks, chunkBytes } });
   const combine = new CombineDigests({ id: 'combine' });
   const hashes: HashChunk[] = [];
   for (let i = 0; i < chunks; i++) {
-    const hash = new HashChunk(rounds, { id: `hash${i}` });
+    const hash = new HashChunk({ id: `hash${i}`, params: { rounds } });
     graph.connect(split, `chunk${i}`, hash, 'chunk');
     graph.connect(hash, 'digest', combine, 'digests');
     hashes.push(hash);

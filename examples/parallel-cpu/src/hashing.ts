@@ -22,42 +22,44 @@ export function hashChunk(chunk: Uint8Array, rounds: number): string {
   return digest.toString('hex');
 }
 
+/** Sizes of the data {@link SplitData} makes. */
+export interface SplitParams {
+  /** Pieces, one output port each. */
+  chunks: number;
+  /** Bytes per piece. */
+  chunkBytes: number;
+}
+
 /** Makes the data and splits it into `chunks` pieces, one output port each (`chunk0`, `chunk1`, ...). */
-export class SplitData extends DynamicOperation {
-  constructor(
-    private readonly chunks: number,
-    private readonly chunkBytes: number,
-    init?: OperationInit,
-  ) {
+export class SplitData extends DynamicOperation<SplitParams> {
+  constructor(init: OperationInit<SplitParams>) {
     super(init);
-    for (let i = 0; i < chunks; i++) this.addOutputPort(`chunk${i}`, { type: Uint8Array });
+    for (let i = 0; i < this.params.chunks; i++) this.addOutputPort(`chunk${i}`, { type: Uint8Array });
   }
   execute(): Record<string, Uint8Array> {
-    const data = makeData(this.chunks * this.chunkBytes);
+    const { chunks, chunkBytes } = this.params;
+    const data = makeData(chunks * chunkBytes);
     const out: Record<string, Uint8Array> = {};
     // slice() copies each piece into its own ArrayBuffer, which can then be moved to a worker.
-    for (let i = 0; i < this.chunks; i++) out[`chunk${i}`] = data.slice(i * this.chunkBytes, (i + 1) * this.chunkBytes);
+    for (let i = 0; i < chunks; i++) out[`chunk${i}`] = data.slice(i * chunkBytes, (i + 1) * chunkBytes);
     return out;
   }
 }
 
-/** Hashes one chunk on a worker thread; the chunk is moved there, not copied. */
+/**
+ * Hashes one chunk on a worker thread; the chunk is moved there, not copied.
+ * Its configuration is params, so the worker constructs it from its ref.
+ */
 @WorkerOperation(__filename, { transfer: 'inputs' })
 @OperationOptions({ resource: 'cpu_bound' })
-export class HashChunk extends Operation {
+export class HashChunk extends Operation<{ rounds: number }> {
   @Input(Uint8Array) chunk!: InputPort<Uint8Array<ArrayBuffer>>;
   @Output(String) digest!: OutputPort<string>;
 
-  constructor(
-    private readonly rounds: number,
-    init?: OperationInit,
-  ) {
-    super(init);
-  }
-
   execute({ chunk }: Inputs<HashChunk>, context: ExecutionContext): Outputs<HashChunk> {
-    context.logger.debug('hashing', { bytes: chunk.byteLength, rounds: this.rounds });
-    return { digest: hashChunk(chunk, this.rounds) };
+    const { rounds } = this.params;
+    context.logger.debug('hashing', { bytes: chunk.byteLength, rounds });
+    return { digest: hashChunk(chunk, rounds) };
   }
 }
 

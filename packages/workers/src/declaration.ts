@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Operation } from '@portflow/core';
+import type { ModuleLocation, Operation } from '@portflow/core';
 
 /**
  * Which ArrayBuffers cross the thread boundary by transfer (moved, zero-copy)
@@ -23,9 +23,13 @@ export interface WorkerOperationOptions {
   transfer?: TransferMode;
 }
 
-/** What `@WorkerOperation` recorded about a class. */
+/** What `@WorkerOperation` recorded about a class (in this process only: it never travels to a worker). */
 export interface WorkerSpec {
-  /** Absolute path of the compiled module that exports the class. */
+  /**
+   * Absolute path of the compiled module that exports the class. The worker
+   * executor turns it into a specifier relative to its `root` for the
+   * operation's ref; the absolute path itself never leaves this process.
+   */
   readonly modulePath: string;
   /** The export holding the class. */
   readonly exportName: string;
@@ -45,20 +49,43 @@ type AnyClass = abstract new (...args: never[]) => unknown;
 /**
  * Declares an operation class as able to run on a worker thread. Pass the
  * path of the module that exports the class: `__filename` in CommonJS,
- * `import.meta.url` (or `import.meta.filename`) in an ES module. The worker
- * imports that module, takes the export named like the class, rebuilds the
- * operation from a structured clone of its own fields and calls `execute`.
+ * `import.meta.url` (or `import.meta.filename`) in an ES module.
  *
- * The module must be JavaScript a worker can load (the build output, not a
- * `.ts` source), must export the class, and the class's instances must hold
- * only structured-cloneable configuration (no functions). `validateForWorkers`
- * checks all of this before a run.
+ * For each attempt the worker executor sends the worker the operation's
+ * `OperationRef` (`op.toRef(location)`: type, version, params, id and
+ * settings, all JSON), whose `module` is that path made relative to the
+ * executor's `root` (default: the current directory), e.g.
+ * `{ specifier: './dist/ops.js', export: 'Hash' }`. The worker resolves it
+ * with core's `ModuleResolver`: it imports the module and constructs the
+ * class with `new Hash({ id, params, ...settings })`, so the constructor
+ * runs there as it did here, then calls `execute`. A class that declares
+ * `@OperationOptions({ module: '@acme/ops' })` is loaded from that package
+ * instead, and needs `@WorkerOperation` only for `transfer`.
+ *
+ * So a worker-capable class:
+ * - lives in compiled JavaScript a worker can load (the build output, not a
+ *   `.ts` source) under the executor's `root`, and is exported;
+ * - keeps all its configuration in `params` (`class Hash extends
+ *   Operation<{ rounds: number }>`, read as `this.params.rounds`): its
+ *   constructor takes only the init object, since that is all a worker
+ *   passes. Fields the constructor derives from params (lookup tables,
+ *   helper objects) are fine: the constructor builds them again there.
+ *
+ * `validateForWorkers` (and a `WorkerEngine` before every run) checks all of
+ * this, by rebuilding each operation from its ref in this process.
  *
  * @example
  * ```ts
  * @WorkerOperation(__filename)
  * @OperationOptions({ resource: 'cpu_bound' })
- * export class Hash extends Operation { ... }
+ * export class Hash extends Operation<{ rounds: number }> {
+ *   @Input(Uint8Array) data!: InputPort<Uint8Array>;
+ *   @Output(String) digest!: OutputPort<string>;
+ *   execute({ data }: Inputs<Hash>): Outputs<Hash> {
+ *     return { digest: hashRounds(data, this.params.rounds) };
+ *   }
+ * }
+ * graph.add(new Hash({ id: 'hash', params: { rounds: 10 } }));
  * ```
  */
 export function WorkerOperation(moduleLocation: string, options: WorkerOperationOptions = {}) {
@@ -84,8 +111,9 @@ export function WorkerOperation(moduleLocation: string, options: WorkerOperation
  * Opts an operation class (and its subclasses) out of worker threads: the
  * worker executor runs it on the main thread, like an operation without an
  * executor. Use it for `cpu_bound` operations that cannot be worker-capable
- * (they hold closures or handles), accepting that they block the event loop
- * while they run. For a single instance, use {@link runOnMainThread}.
+ * (their configuration cannot be params: closures, connections, handles),
+ * accepting that they block the event loop while they run. For a single
+ * instance, use {@link runOnMainThread}.
  */
 export function MainThread() {
   return (ctor: AnyClass): void => {
@@ -100,24 +128,43 @@ export function runOnMainThread<T extends Operation>(operation: T): T {
 }
 
 /** The worker declaration of exactly this class (not inherited), if any. */
-export function workerSpecOf(ctor: Function): WorkerSpec | undefined { // eslint-disable-line @typescript-eslint/ban-types
+export function workerSpecOf(ctor: Function): WorkerSpec | undefined { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
   return Object.prototype.hasOwnProperty.call(ctor, WORKER_SPEC) ? ((ctor as unknown as Record<symbol, WorkerSpec>)[WORKER_SPEC]) : undefined;
 }
 
 /** The nearest ancestor class (not the class itself) declared with `@WorkerOperation`, if any. */
-export function inheritedWorkerSpecOwner(ctor: Function): Function | undefined { // eslint-disable-line @typescript-eslint/ban-types
-  for (let c = Object.getPrototypeOf(ctor) as Function | null; c && c !== Function.prototype; c = Object.getPrototypeOf(c) as Function | null) { // eslint-disable-line @typescript-eslint/ban-types
+export function inheritedWorkerSpecOwner(ctor: Function): Function | undefined { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+  for (let c = Object.getPrototypeOf(ctor) as Function | null; c && c !== Function.prototype; c = Object.getPrototypeOf(c) as Function | null) { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
     if (workerSpecOf(c) !== undefined) return c;
   }
   return undefined;
 }
 
-/** How the worker executor will run `operation`. */
+/**
+ * The module location a class declares with `@OperationOptions({ module })`
+ * (not inherited), read through its ref; cached per class.
+ */
+export function declaredLocation(operation: Operation): ModuleLocation | undefined {
+  const ctor = operation.constructor;
+  if (declaredLocations.has(ctor)) return declaredLocations.get(ctor) ?? undefined;
+  const location = operation.toRef().module;
+  declaredLocations.set(ctor, location ?? null);
+  return location;
+}
+
+const declaredLocations = new WeakMap<Function, ModuleLocation | null>(); // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+
+/**
+ * How the worker executor will run `operation`: on a worker when its class is
+ * declared with `@WorkerOperation` or `@OperationOptions({ module })`, on the
+ * main thread when opted out, and not at all otherwise.
+ */
 export function placementOf(operation: Operation): 'worker' | 'main-thread' | 'incapable' {
   const ctor = operation.constructor;
   if ((operation as unknown as Record<symbol, unknown>)[MAIN_THREAD] === true) return 'main-thread';
   if (workerSpecOf(ctor) !== undefined) return 'worker';
   if ((ctor as unknown as Record<symbol, unknown>)[MAIN_THREAD] === true) return 'main-thread';
+  if (declaredLocation(operation) !== undefined) return 'worker';
   return 'incapable';
 }
 

@@ -37,10 +37,10 @@ export class WorkerEngine extends ExecutionEngine {
   /** Like `ExecutionEngine.start`, after checking that worker operations are worker-capable. */
   override start<I extends object, O extends object>(graph: GraphDefinition<I, O>, ...options: RunArguments<I>): RunHandle<O> {
     const plain = graph as GraphDefinition<object, object>;
-    if (plain instanceof GraphDefinition && this.checked.get(plain) !== plain.version) {
+    if (plain instanceof GraphDefinition && this.checked.get(plain) !== plain.revision) {
       plain.validate(); // graph problems first, as a plain engine reports them
-      validateForWorkers(plain, { resources: this.workerResources });
-      this.checked.set(plain, plain.version);
+      validateForWorkers(plain, { resources: this.workerResources, root: this.workers.root });
+      this.checked.set(plain, plain.revision);
     }
     return super.start(graph, ...options);
   }

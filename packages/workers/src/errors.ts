@@ -16,8 +16,10 @@ export interface WorkerProblem {
  * worker-capable. Thrown before the run starts (by `validateForWorkers`, and
  * by a `WorkerEngine`'s `run`/`start`); it is a `GraphValidationError`, so
  * code that handles invalid graphs handles it too. Each problem says how to
- * fix it: declare the class with `@WorkerOperation(__filename)`, or opt out
- * with `@MainThread()` / `runOnMainThread(op)`.
+ * fix it: declare the class with `@WorkerOperation(__filename)` (or
+ * `@OperationOptions({ module })`), keep its configuration in params so that
+ * a worker can construct it from its ref, or opt out with `@MainThread()` /
+ * `runOnMainThread(op)`.
  */
 export class WorkerCapabilityError extends GraphValidationError {
   override readonly name: string = 'WorkerCapabilityError';

@@ -1,7 +1,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { createLogger, ExecutionEngine, GraphDefinition, GraphValidationError, Operation, Output, type EngineEvent, type LogEntry, type OutputPort, type Outputs } from '@portflow/core';
 import { createWorkerEngine, createWorkerExecutor, runOnMainThread } from './index';
-import { loadFixtures, maxOverlap } from './testing/fixtures';
+import { loadFixtures, maxOverlap, shareMeetingPoint } from './testing/fixtures';
 
 jest.setTimeout(30_000);
 
@@ -19,9 +19,9 @@ describe('parallelism', () => {
       // succeed by running at the same time, however slowly the threads start.
       const sync = ops.meetingPoint();
       const g = new GraphDefinition();
-      const a = new ops.Meet(sync, { parties: 2 }, { id: 'a' });
-      const b = new ops.Meet(sync, { parties: 2 }, { id: 'b' });
-      g.add(a, b);
+      const a = new ops.Meet({ id: 'a', params: { parties: 2 } });
+      const b = new ops.Meet({ id: 'b', params: { parties: 2 } });
+      shareMeetingPoint(g, sync, [a, b]);
       const result = await engine.run(g);
       expect(result.errors).toEqual([]);
       expect(result.status).toBe('succeeded');
@@ -43,8 +43,8 @@ describe('parallelism', () => {
       // third to start if the engine let it.
       const sync = ops.meetingPoint();
       const g = new GraphDefinition();
-      const busy = Array.from({ length: 6 }, (_, i) => new ops.Meet(sync, { parties: 2, holdMs: 100 }, { id: `busy${i}` }));
-      g.add(...busy);
+      const busy = Array.from({ length: 6 }, (_, i) => new ops.Meet({ id: `busy${i}`, params: { parties: 2, holdMs: 100 } }));
+      shareMeetingPoint(g, sync, busy);
       const result = await engine.run(g);
       expect(result.errors).toEqual([]);
       expect(result.status).toBe('succeeded');
@@ -91,9 +91,10 @@ describe('separate CPU and I/O limits', () => {
       // (they give up after 20 s and the run fails); no duration has to win a race.
       const sync = ops.meetingPoint();
       const g = new GraphDefinition();
-      const cpu = Array.from({ length: 4 }, (_, i) => new ops.Meet(sync, { parties: 2, gated: true }, { id: `cpu${i}` }));
+      const cpu = Array.from({ length: 4 }, (_, i) => new ops.Meet({ id: `cpu${i}`, params: { parties: 2, gated: true } }));
       const io = Array.from({ length: 4 }, (_, i) => new IoProbe(sync, 4, { id: `io${i}` }));
-      g.add(...cpu, ...io);
+      shareMeetingPoint(g, sync, cpu);
+      g.add(...io);
       const events: EngineEvent[] = [];
       engine.events$.subscribe((e) => events.push(e));
       const result = await engine.run(g);
@@ -122,7 +123,7 @@ describe('the context inside a worker', () => {
     const engine = createWorkerEngine({ cpuThreads: 1, logger: createLogger((e) => logs.push(e)) });
     try {
       const g = new GraphDefinition();
-      const source = new ops.Busy(1, { id: 'source' });
+      const source = new ops.Busy({ id: 'source', params: { ms: 1 } });
       const square = new ops.Square({ id: 'square' });
       g.connect(source, 'thread', square, 'value');
       engine.events$.subscribe((e) => events.push(e));
@@ -217,7 +218,7 @@ describe('transfer of binary data', () => {
     const engine = createWorkerEngine({ cpuThreads: 1, workers: { threads: 1 } });
     try {
       const g = new GraphDefinition();
-      const produce = new ops.Produce(100_000, { id: 'produce' });
+      const produce = new ops.Produce({ id: 'produce', params: { count: 100_000 } });
       const inspect = new ops.InspectProduced({ id: 'inspect' });
       g.add(produce, inspect);
       g.dependsOn(inspect, produce); // same single thread, after produce
@@ -264,7 +265,7 @@ describe('errors thrown in a worker', () => {
     const engine = createWorkerEngine({ cpuThreads: 1 });
     try {
       const g = new GraphDefinition();
-      const thrower = new ops.Thrower('custom', { id: 'thrower' });
+      const thrower = new ops.Thrower({ id: 'thrower', params: { kind: 'custom' } });
       g.add(thrower);
       const result = await engine.run(g);
       expect(result.status).toBe('failed');
@@ -282,7 +283,7 @@ describe('errors thrown in a worker', () => {
     const engine = createWorkerEngine({ cpuThreads: 1 });
     try {
       const g = new GraphDefinition();
-      g.add(new ops.Thrower('type', { id: 'thrower' }));
+      g.add(new ops.Thrower({ id: 'thrower', params: { kind: 'type' } }));
       const result = await engine.run(g);
       expect(result.errors[0]!.error).toBeInstanceOf(TypeError);
       expect(result.errors[0]!.message).toBe('not a number');
@@ -295,7 +296,7 @@ describe('errors thrown in a worker', () => {
     const engine = createWorkerEngine({ cpuThreads: 1, retry: { maxAttempts: 3, delaysMs: [1] } });
     try {
       const g = new GraphDefinition();
-      g.add(new ops.Thrower('custom', { id: 'thrower' }));
+      g.add(new ops.Thrower({ id: 'thrower', params: { kind: 'custom' } }));
       const result = await engine.run(g);
       expect(result.errors[0]!.attempt).toBe(3);
     } finally {
@@ -342,13 +343,13 @@ describe('an executor wired by hand', () => {
     const engine = new ExecutionEngine({ cpuThreads: 1, executors: { cpu_bound: workers } });
     try {
       const good = new GraphDefinition();
-      const busy = new ops.Busy(1, { id: 'busy' });
+      const busy = new ops.Busy({ id: 'busy', params: { ms: 1 } });
       good.add(busy);
       const result = await engine.run(good);
       expect(result.getOutput(busy, 'thread')).toBeGreaterThan(0);
 
       const bad = new GraphDefinition();
-      bad.add(new ops.Busy(1, { id: 'busy' }), new ops.Undeclared({ id: 'undeclared' }));
+      bad.add(new ops.Busy({ id: 'busy', params: { ms: 1 } }), new ops.Undeclared({ id: 'undeclared' }));
       const error = await engine.run(bad).then(
         () => undefined,
         (e: unknown) => e,

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { MessageChannel, receiveMessageOnPort, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type ResourceLimits } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { InvalidOptionsError, type ExecutionContext, type Logger, type Operation, type OperationExecutor } from '@portflow/core';
-import { placementOf, workerSpecOf, type WorkerSpec } from './declaration';
+import { InvalidOptionsError, type ExecutionContext, type Logger, type Operation, type OperationExecutor, type OperationRef } from '@portflow/core';
+import { placementOf, workerSpecOf } from './declaration';
 import { crashKind, WorkerCapabilityError, WorkerCrashError } from './errors';
 import { adoptRealm, deserializeError, isCloneable, restoreBuffers, serializeError, tagBuffers, transferables, type StartMessage, type WorkerMessage, type WorkerTask } from './protocol';
-import { operationState, workerReasons } from './validation';
+import { resolveRoot, workerRef } from './ref';
+import { workerReasons } from './validation';
 
 /** Options of {@link createWorkerExecutor}; every field has a default. */
 export interface WorkerExecutorOptions {
@@ -38,6 +39,15 @@ export interface WorkerExecutorOptions {
   logger?: Logger;
   /** The worker entry file (default: this package's built `dist/worker.js`). */
   workerFile?: string;
+  /**
+   * The directory workers resolve operation modules against (default: the
+   * current directory). An operation declared with `@WorkerOperation(__filename)`
+   * reaches its worker as a ref whose module is that file relative to `root`
+   * (`./dist/ops.js`), so the file must lie under it; an operation whose class
+   * declares `@OperationOptions({ module: '@acme/ops' })` is looked up as that
+   * package from `root`. `validate` refuses operations whose module is outside it.
+   */
+  root?: string;
 }
 
 type Pending = { abort(reason: unknown): void };
@@ -48,6 +58,13 @@ type Pending = { abort(reason: unknown): void };
  * everything else on the CPU pool. Pools are created on first use and
  * destroyed by `close()` (which `engine.close()` calls). Operations opted out
  * with `@MainThread()` / `runOnMainThread` run inline on the main thread.
+ *
+ * An operation never crosses as an object: each attempt sends the worker its
+ * `OperationRef` (JSON: type, version, params, id, settings and a module
+ * specifier relative to `root` or a package name), and the worker constructs
+ * the operation from it with core's `ModuleResolver`, running the class's
+ * constructor. `validate` refuses, before a run, operations that would not
+ * come out the same (see `workerReasons`).
  *
  * Register it for the resource classes that should leave the main thread,
  * usually through `createWorkerEngine`:
@@ -70,6 +87,8 @@ export class WorkerPoolExecutor implements OperationExecutor {
   private readonly memoryLimits: ResourceLimits;
   private readonly logger: Logger | undefined;
   private readonly workerFile: string | undefined;
+  /** The directory operation modules are resolved against, absolute; see {@link WorkerExecutorOptions.root}. */
+  readonly root: string;
   private cpuPool: Piscina | undefined;
   private memoryPool: Piscina | undefined;
   private readonly pending = new Set<Pending>();
@@ -88,6 +107,7 @@ export class WorkerPoolExecutor implements OperationExecutor {
     this.memoryLimits = options.memoryResourceLimits ?? { ...options.resourceLimits, maxOldGenerationSizeMb: options.memoryLimitMb ?? 1024 };
     this.logger = options.logger;
     this.workerFile = options.workerFile;
+    this.root = resolveRoot(options.root);
   }
 
   /** Live worker threads in both pools (0 before first use and after `close()`). */
@@ -107,7 +127,7 @@ export class WorkerPoolExecutor implements OperationExecutor {
 
   /** Why `operation` cannot run on this executor; empty when it can. */
   validate(operation: Operation): readonly string[] {
-    return workerReasons(operation);
+    return workerReasons(operation, { root: this.root });
   }
 
   execute(operation: Operation, inputs: Readonly<Record<string, unknown>>, context: ExecutionContext): unknown {
@@ -116,7 +136,7 @@ export class WorkerPoolExecutor implements OperationExecutor {
     if (placement === 'main-thread') return operation.execute(inputs, context);
     let reasons = this.instanceReasons.get(operation);
     if (reasons === undefined) {
-      reasons = workerReasons(operation);
+      reasons = workerReasons(operation, { root: this.root });
       this.instanceReasons.set(operation, reasons);
     }
     if (reasons.length > 0) {
@@ -126,7 +146,8 @@ export class WorkerPoolExecutor implements OperationExecutor {
         { operationId: context.operationId, className, reasons, message: `Operation '${context.operationId}' (class ${className}) cannot run on a worker thread: ${reasons.join(' ')}` },
       ]);
     }
-    return this.runOnWorker(operation, workerSpecOf(operation.constructor)!, inputs, context);
+    const spec = workerSpecOf(operation.constructor);
+    return this.runOnWorker(operation, workerRef(operation, this.root), spec?.transferInputs ?? false, spec?.transferOutputs ?? false, inputs, context);
   }
 
   /**
@@ -177,7 +198,14 @@ export class WorkerPoolExecutor implements OperationExecutor {
     return pool;
   }
 
-  private runOnWorker(operation: Operation, spec: WorkerSpec, inputs: Readonly<Record<string, unknown>>, context: ExecutionContext): Promise<unknown> {
+  private runOnWorker(
+    operation: Operation,
+    ref: OperationRef,
+    transferInputs: boolean,
+    transferOutputs: boolean,
+    inputs: Readonly<Record<string, unknown>>,
+    context: ExecutionContext,
+  ): Promise<unknown> {
     const signal = context.signal;
     if (signal.aborted) return Promise.reject(signal.reason);
     const { operationId, attempt } = context;
@@ -185,22 +213,21 @@ export class WorkerPoolExecutor implements OperationExecutor {
     const { port1, port2 } = new MessageChannel();
     const { variables, missingVariables } = cloneableVariables(context.variables);
     const start: StartMessage = {
-      state: operationState(operation),
       inputs,
       inputBuffers: tagBuffers(inputs),
       variables,
       missingVariables,
-      transferOutputs: spec.transferOutputs,
+      transferOutputs,
     };
     try {
-      port1.postMessage(start, spec.transferInputs ? transferables(inputs) : []);
+      port1.postMessage(start, transferInputs ? transferables(inputs) : []);
     } catch (error) {
       port1.close();
       return Promise.reject(uncloneableInputs(operationId, inputs, error));
     }
     const task: WorkerTask = {
-      modulePath: spec.modulePath,
-      exportName: spec.exportName,
+      ref,
+      root: this.root,
       runId: context.runId,
       operationId,
       attempt,
@@ -334,6 +361,7 @@ function optionProblems(o: WorkerExecutorOptions): string[] {
   if (o.memoryLimitMb !== undefined && !(typeof o.memoryLimitMb === 'number' && o.memoryLimitMb >= 1)) {
     problems.push(`memoryLimitMb must be a number >= 1 (got ${String(o.memoryLimitMb)})`);
   }
+  if (o.root !== undefined && !(typeof o.root === 'string' && o.root.length > 0)) problems.push(`root must be a directory path (got ${String(o.root)})`);
   for (const key of ['idleTimeoutMs', 'abortGraceMs'] as const) {
     const v = o[key];
     if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v))) problems.push(`${key} must be a number >= 0 (got ${String(v)})`);

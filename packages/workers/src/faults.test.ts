@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createLogger, GraphDefinition, OperationTimeoutError, type EngineEvent, type LogEntry, type OperationFailed, type RunHandle } from '@portflow/core';
 import { createWorkerEngine, WorkerCrashError } from './index';
-import { loadFixtures } from './testing/fixtures';
+import { loadFixtures, shareMeetingPoint } from './testing/fixtures';
 
 jest.setTimeout(30_000);
 
@@ -39,8 +39,8 @@ describe('a worker that crashes', () => {
     engine.events$.subscribe((e) => events.push(e));
     try {
       const g = new GraphDefinition();
-      const crasher = new ops.Crasher(how, { id: 'crasher' });
-      const neighbour = new ops.Busy(200, { id: 'neighbour' }); // runs on the other thread meanwhile
+      const crasher = new ops.Crasher({ id: 'crasher', params: { how } });
+      const neighbour = new ops.Busy({ id: 'neighbour', params: { ms: 200 } }); // runs on the other thread meanwhile
       g.add(crasher, neighbour);
       const result = await engine.run(g);
       expect(result.status).toBe('succeeded');
@@ -52,7 +52,7 @@ describe('a worker that crashes', () => {
 
       // The pool replaced the dead thread: more work runs, on at most `threads` threads.
       const again = new GraphDefinition();
-      const busy = [new ops.Busy(20, { id: 'b1' }), new ops.Busy(20, { id: 'b2' }), new ops.Busy(20, { id: 'b3' })];
+      const busy = [new ops.Busy({ id: 'b1', params: { ms: 20 } }), new ops.Busy({ id: 'b2', params: { ms: 20 } }), new ops.Busy({ id: 'b3', params: { ms: 20 } })];
       again.add(...busy);
       expect((await engine.run(again)).status).toBe('succeeded');
       expect(engine.workers.threadCount).toBeLessThanOrEqual(2);
@@ -65,7 +65,7 @@ describe('a worker that crashes', () => {
     const engine = createWorkerEngine({ cpuThreads: 1 });
     try {
       const g = new GraphDefinition();
-      g.add(new ops.Crasher('exit', { id: 'crasher' }));
+      g.add(new ops.Crasher({ id: 'crasher', params: { how: 'exit' } }));
       const result = await engine.run(g);
       expect(result.status).toBe('failed');
       const error = result.errors[0]!.error;
@@ -84,7 +84,7 @@ describe('memory_bound operations', () => {
     engine.events$.subscribe((e) => events.push(e));
     try {
       const g = new GraphDefinition();
-      const hog = new ops.Crasher('oom', { id: 'hog', resource: 'memory_bound' });
+      const hog = new ops.Crasher({ id: 'hog', resource: 'memory_bound', params: { how: 'oom' } });
       g.add(hog);
       const result = await engine.run(g);
       expect(result.status).toBe('succeeded');
@@ -105,7 +105,7 @@ describe('memory_bound operations', () => {
     const engine = createWorkerEngine({ cpuThreads: 1, workers: { memoryLimitMb: 48 } });
     try {
       const g = new GraphDefinition();
-      g.add(new ops.Crasher('oom', { id: 'hog', resource: 'memory_bound' }));
+      g.add(new ops.Crasher({ id: 'hog', resource: 'memory_bound', params: { how: 'oom' } }));
       const result = await engine.run(g);
       expect(result.errors[0]!.error).toMatchObject({ kind: 'out_of_memory' });
     } finally {
@@ -154,7 +154,7 @@ describe('cancellation of a worker task', () => {
       expect(Date.now() - cancelledAt).toBeLessThan(2_000); // promptly: abortGraceMs, then termination
       // The pool recovers: the next run gets a fresh thread.
       const next = new GraphDefinition();
-      next.add(new ops.Busy(5, { id: 'after' }));
+      next.add(new ops.Busy({ id: 'after', params: { ms: 5 } }));
       expect((await engine.run(next)).status).toBe('succeeded');
     } finally {
       await engine.close();
@@ -169,7 +169,7 @@ describe('cancellation of a worker task', () => {
       // running task, not one still queued for a thread that is slow to start.
       const sync = ops.meetingPoint();
       const warmUp = new GraphDefinition();
-      warmUp.add(new ops.Meet(sync, { parties: 2 }, { id: 'w1' }), new ops.Meet(sync, { parties: 2 }, { id: 'w2' }));
+      shareMeetingPoint(warmUp, sync, [new ops.Meet({ id: 'w1', params: { parties: 2 } }), new ops.Meet({ id: 'w2', params: { parties: 2 } })]);
       expect((await engine.run(warmUp)).status).toBe('succeeded');
       const g = new GraphDefinition();
       g.add(new ops.SpinForever({ id: 'spinner', timeoutMs: 200, retry: { maxAttempts: 2, delaysMs: [1] } }));

@@ -10,7 +10,7 @@ const ops = loadFixtures();
 
 function busyGraph(count: number, ms = 20): GraphDefinition {
   const g = new GraphDefinition();
-  for (let i = 0; i < count; i++) g.add(new ops.Busy(ms, { id: `b${i}` }));
+  for (let i = 0; i < count; i++) g.add(new ops.Busy({ id: `b${i}`, params: { ms } }));
   return g;
 }
 
@@ -49,7 +49,7 @@ describe('worker threads and close()', () => {
     const small = createWorkerEngine({ cpuThreads: 1, workers: { memoryLimitMb: 48 } });
     try {
       const g = busyGraph(4);
-      g.add(new ops.Crasher('oom', { id: 'memory', resource: 'memory_bound' }));
+      g.add(new ops.Crasher({ id: 'memory', resource: 'memory_bound', params: { how: 'oom' } }));
       await engine.run(busyGraph(4));
       await small.run(g, { failurePolicy: 'continue' }); // uses both pools
       const threads: Worker[] = [...engine.workers.pools.cpu!.threads, ...small.workers.pools.cpu!.threads, ...small.workers.pools.memory!.threads];

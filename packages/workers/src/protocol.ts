@@ -6,7 +6,7 @@
  */
 import { types } from 'node:util';
 import type { MessagePort } from 'node:worker_threads';
-import type { LogLevel } from '@portflow/core';
+import type { LogLevel, OperationRef } from '@portflow/core';
 
 /** An error as it crosses threads: enough to rebuild a faithful `Error`. */
 export interface SerializedError {
@@ -25,8 +25,14 @@ export type BufferTags = Record<string, 'b' | 'a'>;
 
 /** The task piscina hands to the worker entry: small; the data follows on `port`. */
 export interface WorkerTask {
-  readonly modulePath: string;
-  readonly exportName: string;
+  /**
+   * The operation as JSON (`op.toRef(location)`): the worker resolves it with
+   * a `ModuleResolver` rooted at `root`, which runs the class's constructor.
+   * Its module specifier is a package name or a path relative to `root`, never absolute.
+   */
+  readonly ref: OperationRef;
+  /** The executor's root: relative module specifiers resolve against it, and may not leave it. */
+  readonly root: string;
   readonly runId: string;
   readonly operationId: string;
   readonly attempt: number;
@@ -36,8 +42,6 @@ export interface WorkerTask {
 
 /** The first message on a task's port, posted before the task is queued. */
 export interface StartMessage {
-  /** The operation's own fields, made cloneable by `operationState`. */
-  readonly state: Record<string, unknown>;
   readonly inputs: Record<string, unknown>;
   readonly inputBuffers: BufferTags | undefined;
   readonly variables: Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { ExecutionEngine, GraphDefinition, GraphValidationError, Operation, OperationOptions, Output, type OutputPort, type Outputs } from '@portflow/core';
+import { DynamicOperation, ExecutionEngine, GraphDefinition, GraphValidationError, Operation, OperationOptions, Output, type OperationInit, type OutputPort, type Outputs } from '@portflow/core';
 import { createWorkerEngine, findWorkerProblems, MainThread, runOnMainThread, validateForWorkers, WorkerCapabilityError, WorkerOperation } from './index';
 import { FIXTURE_MODULE, loadFixtures } from './testing/fixtures';
 
@@ -30,7 +30,7 @@ describe('validateForWorkers', () => {
     class Io extends Operation {
       execute(): void {}
     }
-    const g = graphOf(new ops.Busy(1), new ops.OnMain(), runOnMainThread(new ops.Undeclared()), new Io(), new ops.Undeclared({ resource: 'io_bound' }));
+    const g = graphOf(new ops.Busy({ params: { ms: 1 } }), new ops.Greet({ params: { greeting: 'hi' } }), new ops.OnMain(), runOnMainThread(new ops.Undeclared()), new Io(), new ops.Undeclared({ resource: 'io_bound' }));
     expect(findWorkerProblems(g)).toEqual([]);
     expect(() => validateForWorkers(g)).not.toThrow();
   });
@@ -50,6 +50,7 @@ describe('validateForWorkers', () => {
       "Graph 'g' has 1 problem:\n" +
         "  - Operation 'u' (class Undeclared) is cpu_bound, so it runs on a worker thread, but it cannot: its class is not declared for worker threads. " +
         'Export the class from a module and decorate it with @WorkerOperation(__filename) (or import.meta.url in an ES module), ' +
+        "or name the package that exports it with @OperationOptions({ module: '<package>' }); " +
         'or opt out with @MainThread() on the class or runOnMainThread(op) to run it on the main thread.',
     );
   });
@@ -57,7 +58,8 @@ describe('validateForWorkers', () => {
   it('finds every kind of problem, each with its reason', () => {
     const g = graphOf(
       new ops.HoldsClosure((x) => x * 2, { id: 'closure' }),
-      new ops.BusySubclass(1, { id: 'subclass' }),
+      new ops.PositionalBusy(5, { id: 'positional' }),
+      new ops.BusySubclass({ id: 'subclass', params: { ms: 1 } }),
       new FromTypeScript({ id: 'ts' }),
       new NotExported({ id: 'hidden' }),
       new ops.MeasurePoint({ id: 'point' }),
@@ -65,7 +67,10 @@ describe('validateForWorkers', () => {
     );
     const reasons = Object.fromEntries(findWorkerProblems(g).map((p) => [p.operationId, p.reasons.join(' ')]));
     expect(reasons).toEqual({
-      closure: expect.stringContaining('this.transform holds a function; functions and closures cannot cross to a worker thread'),
+      closure: expect.stringMatching(/^this\.transform holds a function, which its ref cannot carry \(params are JSON\).*choose the behaviour with a param .*or opt out with @MainThread\(\)/),
+      positional: expect.stringMatching(
+        /^it cannot be rebuilt from its ref: new PositionalBusy\(\{ id, params, \.\.\.settings \}\), which a worker runs, gives an operation with id undefined instead of "positional" and this\.ms = .* instead of 5.*Keep its configuration in params: declare class PositionalBusy extends Operation<\{ \.\.\. \}>/,
+      ),
       subclass: expect.stringContaining('its class extends Busy, which is declared with @WorkerOperation, but BusySubclass itself is not'),
       ts: expect.stringMatching(/@WorkerOperation points at TypeScript source \(.*validation\.test\.ts\); worker threads load compiled JavaScript/),
       hidden: expect.stringContaining("does not export the class as 'NotExported'"),
@@ -74,26 +79,96 @@ describe('validateForWorkers', () => {
     });
   });
 
-  it('flags fields holding class instances, Buffers and handles', () => {
+  describe('rebuilding from the ref, as a worker does', () => {
+    /** The reasons about rebuilding `op` (its module is borrowed, so the module check is not what these tests are about). */
+    const rebuildReasons = (op: Operation): string => findWorkerProblems(graphOf(op)).flatMap((p) => p.reasons).filter((r) => !/its module/.test(r)).join(' ');
+
     class Helper {
-      run(): number {
-        return 1;
+      constructor(readonly scale: number) {}
+      apply(x: number): number {
+        return x * this.scale;
       }
     }
-    @WorkerOperation(FIXTURE_MODULE, { exportName: 'Busy' }) // the module check is not what this test is about
-    @OperationOptions({ resource: 'cpu_bound' })
-    class Configured extends Operation {
-      constructor(readonly config: Record<string, unknown>) {
-        super();
+
+    it('accepts fields the constructor derives from params: tables, dates, bytes, closures and class instances', () => {
+      @WorkerOperation(FIXTURE_MODULE, { exportName: 'Busy' })
+      @OperationOptions({ resource: 'cpu_bound' })
+      class Derived extends Operation<{ keys: string[]; scale: number }> {
+        readonly table: Map<string, { index: number }>;
+        readonly when = new Date(0);
+        readonly bytes: Uint8Array;
+        readonly helper: Helper;
+        readonly scaleBy: (x: number) => number;
+        constructor(init: OperationInit<{ keys: string[]; scale: number }>) {
+          super(init);
+          this.table = new Map(this.params.keys.map((k, index) => [k, { index }]));
+          this.bytes = new Uint8Array(this.params.keys.length).fill(this.params.scale);
+          this.helper = new Helper(this.params.scale);
+          const scale = this.params.scale;
+          this.scaleBy = (x) => x * scale;
+        }
+        execute(): void {}
       }
-      execute(): void {}
-    }
-    const problems = (config: Record<string, unknown>): string => findWorkerProblems(graphOf(new Configured(config))).flatMap((p) => p.reasons).join(' ');
-    expect(problems({ table: [1, 2, 3], when: new Date(0), lookup: new Map([['a', { b: [1] }]]), bytes: new Uint8Array(4) })).not.toMatch(/holds/);
-    expect(problems({ nested: { helper: new Helper() } })).toMatch(/this\.config\.nested\.helper holds a Helper instance/);
-    expect(problems({ list: [1, () => 2] })).toMatch(/this\.config\.list\[1\] holds a function/);
-    expect(problems({ bytes: Buffer.from('x') })).toMatch(/holds a Buffer, which would arrive as a Uint8Array/);
-    expect(problems({ weak: new WeakMap() })).toMatch(/holds a WeakMap, which cannot be cloned/);
+      const op = new Derived({ id: 'derived', params: { keys: ['a', 'b'], scale: 3 }, timeoutMs: 50, retry: { maxAttempts: 2, retryOn: () => true } });
+      expect(rebuildReasons(op)).toBe('');
+    });
+
+    it('refuses configuration given to the constructor besides its init, naming the field', () => {
+      @WorkerOperation(FIXTURE_MODULE, { exportName: 'Busy' })
+      @OperationOptions({ resource: 'cpu_bound' })
+      class Configured extends Operation {
+        constructor(readonly config: Record<string, unknown>) {
+          super();
+        }
+        execute(): void {}
+      }
+      expect(rebuildReasons(new Configured({ table: [1, 2, 3] }))).toMatch(
+        /it cannot be rebuilt from its ref: new Configured\(\{ id, params, \.\.\.settings \}\), which a worker runs, gives an operation with id undefined instead of "Configured_1" and this\.config\.table = undefined instead of an array of 3, so its configuration does not all come from its params\. Keep its configuration in params/,
+      );
+      expect(rebuildReasons(new Configured({ fn: () => 2 }))).toMatch(/this\.config\.fn holds a function, which its ref cannot carry/);
+    });
+
+    it('refuses fields set after construction', () => {
+      @WorkerOperation(FIXTURE_MODULE, { exportName: 'Busy' })
+      @OperationOptions({ resource: 'cpu_bound' })
+      class Patched extends Operation<{ n: number }> {
+        limit = 10;
+        execute(): void {}
+      }
+      const op = new Patched({ params: { n: 1 } });
+      expect(rebuildReasons(op)).toBe('');
+      op.limit = 20;
+      expect(rebuildReasons(op)).toMatch(/gives an operation with this\.limit = 10 instead of 20/);
+    });
+
+    it('reports a constructor that throws when given only its init', () => {
+      @WorkerOperation(FIXTURE_MODULE, { exportName: 'Busy' })
+      @OperationOptions({ resource: 'cpu_bound' })
+      class Strict extends Operation {
+        constructor(
+          readonly rows: number[],
+          init?: OperationInit,
+        ) {
+          super(init);
+          if (!Array.isArray(rows)) throw new TypeError('rows must be an array');
+        }
+        execute(): void {}
+      }
+      expect(rebuildReasons(new Strict([1]))).toMatch(/new Strict\(\{ id, params, \.\.\.settings \}\), which a worker runs, throws \(TypeError: rows must be an array\)\. Keep its configuration in params/);
+    });
+
+    it('refuses ports added from constructor arguments', () => {
+      @WorkerOperation(FIXTURE_MODULE, { exportName: 'Busy' })
+      @OperationOptions({ resource: 'cpu_bound' })
+      class Fan extends DynamicOperation {
+        constructor(count: number) {
+          super();
+          for (let i = 0; i < count; i++) this.addOutputPort(`out${i}`);
+        }
+        execute(): void {}
+      }
+      expect(rebuildReasons(new Fan(2))).toMatch(/gives an operation with id undefined instead of "Fan_1" and the ports \(none\) instead of \(output 'out0', output 'out1'\), so its configuration/);
+    });
   });
 
   it('only checks the resource classes it is told run on workers', () => {
@@ -118,7 +193,7 @@ describe('WorkerEngine', () => {
     const seen: string[] = [];
     engine.events$.subscribe((e) => seen.push(e.type));
     try {
-      const g = graphOf(new ops.Busy(1, { id: 'fine' }), new ops.HoldsClosure((x) => x, { id: 'closure' }));
+      const g = graphOf(new ops.Busy({ id: 'fine', params: { ms: 1 } }), new ops.HoldsClosure((x) => x, { id: 'closure' }));
       await expect(engine.run(g)).rejects.toThrow(WorkerCapabilityError);
       expect(() => engine.start(g)).toThrow(/Operation 'closure' \(class HoldsClosure\) is cpu_bound/);
       expect(seen).toEqual([]); // no run started

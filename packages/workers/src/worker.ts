@@ -1,40 +1,25 @@
 /**
- * The worker-thread entry piscina loads: rebuilds the operation from its
- * module and cloned fields, gives it a context whose signal, logger and
- * progress talk to the main thread over the task's port, runs it, and sends
- * the outcome back on that port.
+ * The worker-thread entry piscina loads: resolves the operation from its ref
+ * with core's `ModuleResolver` (which imports its module and runs its
+ * constructor), gives it a context whose signal, logger and progress talk to
+ * the main thread over the task's port, runs it, and sends the outcome back
+ * on that port.
  * @internal
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { pathToFileURL } from 'node:url';
-import { createLogger, type ExecutionContext, type Logger } from '@portflow/core';
+import { createLogger, ModuleResolver, type ExecutionContext, type Logger } from '@portflow/core';
 import { deserializeError, restoreBuffers, serializeError, tagBuffers, transferables, type MainMessage, type StartMessage, type WorkerMessage, type WorkerTask } from './protocol';
 
-type OperationClass = { prototype: object; name: string };
-type Executable = { execute(inputs: unknown, context: ExecutionContext): unknown };
+/** One resolver per root, so each keeps its cache of loaded classes for the thread's life. */
+const resolvers = new Map<string, ModuleResolver>();
 
-const classes = new Map<string, OperationClass>();
-// A real dynamic import, which TypeScript's CommonJS output would turn into require().
-const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<Record<string, unknown>>;
-
-async function loadClass(modulePath: string, exportName: string): Promise<OperationClass> {
-  const key = `${modulePath}#${exportName}`;
-  const cached = classes.get(key);
-  if (cached) return cached;
-  let mod: Record<string, unknown>;
-  try {
-    mod = require(modulePath) as Record<string, unknown>; // eslint-disable-line @typescript-eslint/no-require-imports
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code !== 'ERR_REQUIRE_ESM' && code !== 'ERR_REQUIRE_ASYNC_MODULE') throw error;
-    mod = await importModule(pathToFileURL(modulePath).href);
+function resolverFor(root: string): ModuleResolver {
+  let resolver = resolvers.get(root);
+  if (resolver === undefined) {
+    resolver = new ModuleResolver({ root });
+    resolvers.set(root, resolver);
   }
-  const ctor = mod[exportName] ?? (mod.default as Record<string, unknown> | undefined)?.[exportName];
-  if (typeof ctor !== 'function') {
-    throw new TypeError(`Worker: module ${modulePath} has no export '${exportName}' holding an operation class (exports: ${Object.keys(mod).join(', ') || 'none'})`);
-  }
-  classes.set(key, ctor as OperationClass);
-  return ctor as OperationClass;
+  return resolver;
 }
 
 function send(port: MessagePort, message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
@@ -102,9 +87,7 @@ export default async function runTask(task: WorkerTask): Promise<null> {
   };
   port.on('message', onMessage);
   try {
-    const ctor = await loadClass(task.modulePath, task.exportName);
-    const operation = Object.assign(Object.create(ctor.prototype) as object, start.state) as Executable & { _settings?: object };
-    if (operation._settings) Object.freeze(operation._settings);
+    const operation = await resolverFor(task.root).resolve(task.ref);
     restoreBuffers(start.inputs, start.inputBuffers);
     const context: ExecutionContext = {
       runId: task.runId,

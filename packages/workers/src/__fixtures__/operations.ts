@@ -1,7 +1,8 @@
 /**
  * Operations the tests run on worker threads. The package build compiles this
  * file to dist/__fixtures__/operations.js (workers load JavaScript); tests
- * load that build through src/testing/fixtures.ts.
+ * load that build through src/testing/fixtures.ts. Worker operations keep
+ * their configuration in params: a worker constructs them from their ref.
  */
 import { isMainThread, threadId } from 'node:worker_threads';
 import { Input, Operation, OperationOptions, Output, type ExecutionContext, type InputPort, type Inputs, type OperationInit, type OutputPort, type Outputs } from '@portflow/core';
@@ -19,22 +20,16 @@ function spin(ms: number): number {
   return x;
 }
 
-/** Keeps its thread busy for `ms` and reports when and where it ran. */
+/** Keeps its thread busy for `params.ms` and reports when and where it ran. */
 @WorkerOperation(__filename)
 @OperationOptions({ resource: 'cpu_bound' })
-export class Busy extends Operation {
+export class Busy extends Operation<{ ms: number }> {
   @Output(Number) start!: OutputPort<number>;
   @Output(Number) end!: OutputPort<number>;
   @Output(Number) thread!: OutputPort<number>;
-  constructor(
-    private readonly ms: number,
-    init?: OperationInit,
-  ) {
-    super(init);
-  }
   execute(): Outputs<Busy> {
     const start = now();
-    spin(this.ms);
+    spin(this.params.ms);
     return { start, end: now(), thread: threadId };
   }
 }
@@ -85,15 +80,9 @@ export class BadInputError extends Error {
 /** Throws: a custom error, or a TypeError. */
 @WorkerOperation(__filename)
 @OperationOptions({ resource: 'cpu_bound' })
-export class Thrower extends Operation {
-  constructor(
-    private readonly kind: 'custom' | 'type',
-    init?: OperationInit,
-  ) {
-    super(init);
-  }
+export class Thrower extends Operation<{ kind: 'custom' | 'type' }> {
   execute(): void {
-    explode(this.kind);
+    explode(this.params.kind);
   }
 }
 
@@ -105,18 +94,12 @@ function explode(kind: 'custom' | 'type'): never {
 /** Kills its thread on the first attempt, in the way asked; succeeds after. */
 @WorkerOperation(__filename)
 @OperationOptions({ resource: 'cpu_bound' })
-export class Crasher extends Operation {
+export class Crasher extends Operation<{ how: 'exit' | 'uncaught' | 'oom' }> {
   @Output(Number) attempt!: OutputPort<number>;
-  constructor(
-    private readonly how: 'exit' | 'uncaught' | 'oom',
-    init?: OperationInit,
-  ) {
-    super(init);
-  }
   execute(_inputs: Inputs<Crasher>, context: ExecutionContext): Outputs<Crasher> | Promise<never> {
     if (context.attempt > 1) return { attempt: context.attempt };
-    if (this.how === 'exit') process.exit(3);
-    if (this.how === 'uncaught') {
+    if (this.params.how === 'exit') process.exit(3);
+    if (this.params.how === 'uncaught') {
       setImmediate(() => {
         throw new Error('escaped from a callback');
       });
@@ -166,7 +149,12 @@ export class SpinForever extends Operation {
 const ARRIVALS = 0;
 const GATE = 1;
 
-/** Memory a test shares with {@link Meet} operations: an arrival count and a gate, both 0. */
+/**
+ * Memory a test shares with {@link Meet} operations: an arrival count and a
+ * gate, both 0. Connect it to their `sync` input from a main-thread source:
+ * structured clone shares a SharedArrayBuffer rather than copying it, so
+ * every Meet, on any thread, sees the same memory.
+ */
 export function meetingPoint(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
 }
@@ -177,6 +165,7 @@ export function openGate(sync: Int32Array): void {
   Atomics.notify(sync, GATE);
 }
 
+/** The params of a {@link Meet}. */
 export interface MeetOptions {
   /** Wait until this many operations sharing the sync array have arrived (default 1: no wait). */
   parties?: number;
@@ -190,7 +179,7 @@ export interface MeetOptions {
 
 /**
  * Coordinates worker operations through shared memory instead of timers:
- * arrives at `sync` (see {@link meetingPoint}), blocks its thread until
+ * arrives at its `sync` input (see {@link meetingPoint}), blocks its thread until
  * `parties` operations have arrived and, if `gated`, until the test opens the
  * gate; then holds its thread `holdMs` and reports when and where it ran.
  * Two parties can only meet when they run at the same time on two threads,
@@ -198,25 +187,19 @@ export interface MeetOptions {
  */
 @WorkerOperation(__filename)
 @OperationOptions({ resource: 'cpu_bound' })
-export class Meet extends Operation {
+export class Meet extends Operation<MeetOptions> {
+  @Input(Int32Array) sync!: InputPort<Int32Array>;
   @Output(Number) start!: OutputPort<number>;
   @Output(Number) end!: OutputPort<number>;
   @Output(Number) thread!: OutputPort<number>;
-  constructor(
-    private readonly sync: Int32Array,
-    private readonly rules: MeetOptions = {},
-    init?: OperationInit,
-  ) {
-    super(init);
-  }
-  execute(): Outputs<Meet> {
+  execute({ sync }: Inputs<Meet>): Outputs<Meet> {
     const start = now();
-    const { parties = 1, gated = false, holdMs = 0, deadlineMs = 20_000 } = this.rules;
+    const { parties = 1, gated = false, holdMs = 0, deadlineMs = 20_000 } = this.params;
     const deadline = start + deadlineMs;
-    Atomics.add(this.sync, ARRIVALS, 1);
-    Atomics.notify(this.sync, ARRIVALS);
-    waitFor(this.sync, ARRIVALS, (arrived) => arrived >= parties, deadline, `${parties} parties to arrive`);
-    if (gated) waitFor(this.sync, GATE, (open) => open !== 0, deadline, 'the gate to open');
+    Atomics.add(sync, ARRIVALS, 1);
+    Atomics.notify(sync, ARRIVALS);
+    waitFor(sync, ARRIVALS, (arrived) => arrived >= parties, deadline, `${parties} parties to arrive`);
+    if (gated) waitFor(sync, GATE, (open) => open !== 0, deadline, 'the gate to open');
     spin(holdMs);
     return { start, end: now(), thread: threadId };
   }
@@ -263,20 +246,13 @@ function sumBytes(bytes: Uint8Array): number {
 
 let lastProduced: Float64Array | undefined;
 
-
-/** Makes a Float64Array and moves it to the main thread; keeps a reference to see it detached. */
+/** Makes a Float64Array of `params.count` values and moves it to the main thread; keeps a reference to see it detached. */
 @WorkerOperation(__filename, { transfer: 'outputs' })
 @OperationOptions({ resource: 'cpu_bound' })
-export class Produce extends Operation {
+export class Produce extends Operation<{ count: number }> {
   @Output(Float64Array) values!: OutputPort<Float64Array<ArrayBuffer>>;
-  constructor(
-    private readonly count: number,
-    init?: OperationInit,
-  ) {
-    super(init);
-  }
   execute(): Outputs<Produce> {
-    const values = new Float64Array(this.count);
+    const values = new Float64Array(this.params.count);
     for (let i = 0; i < values.length; i++) values[i] = i / 2;
     lastProduced = values;
     return { values };
@@ -325,7 +301,7 @@ export class Undeclared extends Operation {
   }
 }
 
-/** Declared, but holds a closure. */
+/** Declared, but holds a closure given to its constructor: no ref can carry it, so it is refused. */
 @WorkerOperation(__filename)
 @OperationOptions({ resource: 'cpu_bound' })
 export class HoldsClosure extends Operation {
@@ -337,6 +313,86 @@ export class HoldsClosure extends Operation {
   }
   execute(): number {
     return this.transform(1);
+  }
+}
+
+/**
+ * Declared, but in the old style: its configuration is a constructor argument,
+ * which a worker (constructing it from its ref, with the init object only)
+ * would not have. Refused before a run.
+ */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class PositionalBusy extends Operation {
+  @Output(Number) thread!: OutputPort<number>;
+  constructor(
+    private readonly ms: number,
+    init?: OperationInit,
+  ) {
+    super(init);
+  }
+  execute(): Outputs<PositionalBusy> {
+    spin(this.ms);
+    return { thread: threadId };
+  }
+}
+
+/** A helper object with a method, which {@link Greet} builds from its params. */
+export class Phrase {
+  constructor(
+    readonly greeting: string,
+    readonly punctuation: string,
+  ) {}
+  say(name: string): string {
+    return `${this.greeting}, ${name}${this.punctuation}`;
+  }
+}
+
+/** How many times {@link Greet}'s constructor ran in this thread. */
+let greetConstructions = 0;
+
+/**
+ * Runs its constructor wherever it is built: the constructor derives a
+ * {@link Phrase} (a class instance, which no structured clone would keep)
+ * from the params and notes the thread it ran on, which `execute` reports.
+ */
+@WorkerOperation(__filename)
+@OperationOptions({ type: 'fixtures.greet', version: 2, resource: 'cpu_bound' })
+export class Greet extends Operation<{ greeting: string; punctuation?: string }> {
+  @Input(String) name!: InputPort<string>;
+  @Output(String) text!: OutputPort<string>;
+  @Output() constructed!: OutputPort<{ threadId: number; isMainThread: boolean; constructionsInThread: number }>;
+  @Output(Number) executedOn!: OutputPort<number>;
+  private readonly phrase: Phrase;
+  private readonly constructedOn: { readonly threadId: number; readonly isMainThread: boolean };
+
+  constructor(init: OperationInit<{ greeting: string; punctuation?: string }>) {
+    super(init);
+    this.phrase = new Phrase(this.params.greeting, this.params.punctuation ?? '!');
+    this.constructedOn = { threadId, isMainThread };
+    greetConstructions++;
+  }
+
+  execute({ name }: Inputs<Greet>): Outputs<Greet> {
+    return {
+      text: this.phrase.say(name),
+      constructed: { ...this.constructedOn, constructionsInThread: greetConstructions },
+      executedOn: threadId,
+    };
+  }
+}
+
+/**
+ * Declared by its module specifier alone (no @WorkerOperation): a path
+ * relative to this package's root, which the tests give as the executor's root.
+ */
+@OperationOptions({ type: 'fixtures.scale', resource: 'cpu_bound', module: './dist/__fixtures__/operations.js' })
+export class ScaleByModule extends Operation<{ factor: number }> {
+  @Input(Number) value!: InputPort<number>;
+  @Output(Number) scaled!: OutputPort<number>;
+  @Output(Number) thread!: OutputPort<number>;
+  execute({ value }: Inputs<ScaleByModule>): Outputs<ScaleByModule> {
+    return { scaled: value * this.params.factor, thread: threadId };
   }
 }
 
