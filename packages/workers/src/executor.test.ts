@@ -147,7 +147,7 @@ describe('the context inside a worker', () => {
         expect.objectContaining({ level: 'debug', message: 'child logger', fields: { runId: 'run-7', operationId: 'square', attempt: 1, step: 'inner' } }),
       ]);
       const progress = events.filter((e) => e.type === 'OperationProgress');
-      expect(progress).toEqual([expect.objectContaining({ operationId: 'square', attempt: 1, fraction: 0.5, message: 'half way' })]);
+      expect(progress).toEqual([expect.objectContaining({ operationId: 'square', attempt: 1, fraction: 0.5, message: 'half way', data: { squared: thread * thread } })]);
       // Progress arrives before the operation completes.
       const completed = events.find((e) => e.type === 'OperationCompleted' && e.operationId === 'square')!;
       expect(progress[0]!.seq).toBeLessThan(completed.seq);

@@ -242,7 +242,7 @@ export class WorkerPoolExecutor implements OperationExecutor {
       const onMessage = (message: WorkerMessage): void => {
         switch (message.type) {
           case 'progress':
-            context.reportProgress(message.fraction, message.message);
+            context.reportProgress(message.fraction, message.data === undefined ? message.message : { message: message.message, data: message.data });
             return;
           case 'log': {
             context.logger[message.level](message.message, message.fields);

@@ -52,7 +52,7 @@ export interface StartMessage {
 
 /** Worker to main thread, on the task's port. The `result` message is always the last. */
 export type WorkerMessage =
-  | { readonly type: 'progress'; readonly fraction: number; readonly message?: string }
+  | { readonly type: 'progress'; readonly fraction: number; readonly message?: string; readonly data?: Readonly<Record<string, unknown>> }
   | { readonly type: 'log'; readonly level: LogLevel; readonly message: string; readonly fields?: Record<string, unknown> }
   | { readonly type: 'result'; readonly ok: true; readonly outputs: unknown; readonly buffers: BufferTags | undefined }
   | {

@@ -7,7 +7,7 @@
  * @internal
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { createLogger, ModuleResolver, type ExecutionContext, type Logger } from '@portflow/core';
+import { createLogger, ModuleResolver, type ExecutionContext, type Logger, type ProgressDetails } from '@portflow/core';
 import { deserializeError, restoreBuffers, serializeError, tagBuffers, transferables, type MainMessage, type StartMessage, type WorkerMessage, type WorkerTask } from './protocol';
 
 /** One resolver per root, so each keeps its cache of loaded classes for the thread's life. */
@@ -54,6 +54,11 @@ function safeText(value: unknown): unknown {
   }
 }
 
+/** Progress data as it can cross to the main thread: fields that cannot be cloned are sent as text. */
+function safeData(data: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, safeText(v)]));
+}
+
 /** A logger whose entries (bindings merged into fields) go to the main thread's logger for the attempt. */
 function portLogger(port: MessagePort): Logger {
   return createLogger((entry) => send(port, { type: 'log', level: entry.level, message: String(entry.message), fields: { ...entry.fields } }));
@@ -96,8 +101,10 @@ export default async function runTask(task: WorkerTask): Promise<null> {
       signal: controller.signal,
       logger: portLogger(port),
       variables: workerVariables(start.variables, start.missingVariables),
-      reportProgress(fraction: number, message?: string): void {
-        send(port, { type: 'progress', fraction, ...(message === undefined ? {} : { message: String(message) }) });
+      reportProgress(fraction: number, details?: string | ProgressDetails): void {
+        const message = typeof details === 'string' ? details : details?.message;
+        const data = typeof details === 'object' && details !== null ? details.data : undefined;
+        send(port, { type: 'progress', fraction, ...(message === undefined ? {} : { message: String(message) }), ...(data === undefined ? {} : { data: safeData(data) }) });
       },
     };
     const outputs = await operation.execute(start.inputs, context);

@@ -44,7 +44,7 @@ export class Square extends Operation {
   execute({ value }: Inputs<Square>, context: ExecutionContext): Outputs<Square> {
     context.logger.info('squaring', { value });
     context.logger.child({ step: 'inner' }).debug('child logger');
-    context.reportProgress(0.5, 'half way');
+    context.reportProgress(0.5, { message: 'half way', data: { squared: value * value } });
     let missing: string;
     try {
       missing = String(context.variables.callback);
