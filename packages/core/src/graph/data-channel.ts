@@ -39,7 +39,8 @@ interface ChannelSink<T> {
  * ```
  */
 export class DataChannel<T = unknown> {
-  private readonly sinks = new Set<ChannelSink<T>>();
+  /** Made on first subscription: a graph has many channels and few are watched. */
+  private sinks: Set<ChannelSink<T>> | undefined;
 
   /** @internal created by GraphDefinition.connect */
   constructor(
@@ -57,10 +58,11 @@ export class DataChannel<T = unknown> {
   get values$(): Observable<T> {
     return new Observable<T>((subscriber) => {
       const sink: ChannelSink<T> = { subscriber, runId: undefined };
-      if (this.sinks.size === 0) observedChannels++;
-      this.sinks.add(sink);
+      const sinks = (this.sinks ??= new Set());
+      if (sinks.size === 0) observedChannels++;
+      sinks.add(sink);
       return () => {
-        if (this.sinks.delete(sink) && this.sinks.size === 0) observedChannels--;
+        if (sinks.delete(sink) && sinks.size === 0) observedChannels--;
       };
     });
   }
@@ -72,12 +74,13 @@ export class DataChannel<T = unknown> {
 
   /** @internal whether anyone listens; checked before emitting. */
   get observed(): boolean {
-    return this.sinks.size > 0;
+    return this.sinks !== undefined && this.sinks.size > 0;
   }
 
   /** @internal a run begins: subscribers that follow no run yet follow it. Returns whether any does. */
   bind(runId: string): boolean {
     let bound = false;
+    if (this.sinks === undefined) return false;
     for (const sink of this.sinks) {
       if (sink.runId === undefined) {
         sink.runId = runId;
@@ -89,11 +92,11 @@ export class DataChannel<T = unknown> {
 
   /** @internal the producer succeeded in run `runId` with `value` on this edge's port. */
   emit(runId: string, value: T): void {
-    for (const sink of this.sinks) if (sink.runId === runId) sink.subscriber.next(value);
+    if (this.sinks !== undefined) for (const sink of this.sinks) if (sink.runId === runId) sink.subscriber.next(value);
   }
 
   /** @internal run `runId` ended: its subscribers complete. */
   end(runId: string): void {
-    for (const sink of [...this.sinks]) if (sink.runId === runId) sink.subscriber.complete();
+    if (this.sinks !== undefined) for (const sink of [...this.sinks]) if (sink.runId === runId) sink.subscriber.complete();
   }
 }
