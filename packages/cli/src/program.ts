@@ -1,3 +1,4 @@
+import { join, relative } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { componentsCommand } from './commands/components-command';
 import { graphCommand } from './commands/graph-command';
@@ -6,6 +7,14 @@ import { validateCommand } from './commands/validate-command';
 import { EXIT_CODES } from './exit-codes';
 import { processTerminal, type Terminal } from './terminal';
 import { InputError } from './workflow-input';
+
+/** Where the CLI's documents are: copied next to the build (dist/docs) so they ship with the package. */
+const DOCS = relativeToCwd(join(__dirname, 'docs'));
+
+function relativeToCwd(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') || rel === '' ? path : rel;
+}
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -79,7 +88,7 @@ Examples:
   $ portflow graph flow.yaml --format dot | dot -Tsvg > flow.svg
   $ portflow components read_csv
 
-Docs: docs/cli.md and docs/workflows-yaml.md
+Docs: ${DOCS}/cli.md and ${DOCS}/workflows-yaml.md
 ${EXIT_HELP}`,
     );
 
@@ -106,7 +115,7 @@ ${EXIT_HELP}`,
 On a terminal, running steps are shown with a spinner and their elapsed time
 above a done/total bar; retries, failures and logs scroll by as they happen.
 Piped or with --no-progress, each event is one line. With --json, each line
-is a JSON object (see docs/cli.md). The run ends with a table: step, status,
+is a JSON object (see ${DOCS}/cli.md). The run ends with a table: step, status,
 attempts, duration. Ctrl-C cancels; a second Ctrl-C exits at once.
 
 Examples:

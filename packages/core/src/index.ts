@@ -11,6 +11,7 @@ export { jsonProblem, canonicalJson, type JsonValue } from './model/plain-data';
 export { v8Codec, serializationProblem, type ValueCodec } from './values/value-codec';
 export { Input, Collect, type InputOptions, type DecoratedValue, type PortKeyCheck, type DecoratorTypeMismatch, type DecoratorKindMismatch, type NotAPortProperty } from './model/decorators/input';
 export { Output } from './model/decorators/output';
+export { requireExperimentalDecorators } from './model/decorators/decorator-mode';
 export { OperationOptions, type OperationDeclaration } from './model/decorators/operation-options';
 export type {
   InputPort,

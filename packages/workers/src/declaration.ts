@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ModuleLocation, Operation } from '@portflow/core';
+import { requireExperimentalDecorators, type ModuleLocation, type Operation } from '@portflow/core';
 
 /**
  * Which ArrayBuffers cross the thread boundary by transfer (moved, zero-copy)
@@ -90,7 +90,8 @@ type AnyClass = abstract new (...args: never[]) => unknown;
  */
 export function WorkerOperation(moduleLocation: string, options: WorkerOperationOptions = {}) {
   const modulePath = toPath(moduleLocation);
-  return (ctor: AnyClass): void => {
+  return (ctor: AnyClass, context?: unknown): void => {
+    requireExperimentalDecorators('@WorkerOperation', context);
     const exportName = options.exportName ?? ctor.name;
     if (!exportName) throw new TypeError('@WorkerOperation: the class has no name; give { exportName } explicitly');
     const transfer = options.transfer ?? false;
@@ -116,7 +117,8 @@ export function WorkerOperation(moduleLocation: string, options: WorkerOperation
  * instance, use {@link runOnMainThread}.
  */
 export function MainThread() {
-  return (ctor: AnyClass): void => {
+  return (ctor: AnyClass, context?: unknown): void => {
+    requireExperimentalDecorators('@MainThread', context);
     Object.defineProperty(ctor, MAIN_THREAD, { value: true, enumerable: false, configurable: true });
   };
 }

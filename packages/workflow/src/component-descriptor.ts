@@ -1,3 +1,4 @@
+import { constructorParamTypes } from './constructor-params';
 import 'reflect-metadata';
 import { DynamicOperation, Operation, declaredPorts, type PortDescriptor } from '@portflow/core';
 import { getMetadataStorage, ValidationTypes } from 'class-validator';
@@ -47,7 +48,7 @@ export function describeComponent(cls: ComponentClass): ComponentDescriptor {
   if (!(cls.prototype instanceof Operation)) {
     throw new ComponentRegistrationError(`Component '${record.name}' (${label}) must extend Operation from @portflow/core`);
   }
-  const paramTypes: unknown[] = Reflect.getOwnMetadata('design:paramtypes', cls) ?? [];
+  const paramTypes: unknown[] = constructorParamTypes(record.name, cls);
   if (paramTypes.length > 0 && !paramTypes.includes(StepInit)) {
     throw new ComponentRegistrationError(
       `Component '${record.name}' (${label}): its constructor must take an 'init: StepInit' parameter and pass it to super(init), ` +

@@ -73,6 +73,40 @@ describe('ComponentRegistry', () => {
     expect(() => registry.resolve({ ...ref, params: { times: 0 } })).toThrow(ParamsValidationError);
   });
 
+  it('names the missing emitDecoratorMetadata instead of blaming super(init)', () => {
+    @Component('no-metadata')
+    class NoMetadata extends Operation {
+      @Output(Number) value!: OutputPort<number>;
+      constructor(init: StepInit) {
+        super(init);
+      }
+      execute(): Outputs<NoMetadata> {
+        return { value: 1 };
+      }
+    }
+    Reflect.deleteMetadata('design:paramtypes', NoMetadata); // as tsx or esbuild would leave it
+    expect(() => new ComponentRegistry().register(NoMetadata).create('no-metadata', {}, { id: 'x' })).toThrow(
+      /has constructor parameters but no decorator metadata, so they cannot be injected: compile it with "emitDecoratorMetadata": true/,
+    );
+  });
+
+  it('names a type-only import of StepInit instead of failing inside the injector', () => {
+    @Component('type-only')
+    class TypeOnly extends Operation {
+      @Output(Number) value!: OutputPort<number>;
+      constructor(init: StepInit) {
+        super(init);
+      }
+      execute(): Outputs<TypeOnly> {
+        return { value: 1 };
+      }
+    }
+    Reflect.defineMetadata('design:paramtypes', [Object], TypeOnly); // what `import type { StepInit }` records
+    expect(() => new ComponentRegistry().register(TypeOnly).create('type-only', {}, { id: 'x' })).toThrow(
+      /constructor parameter 1 has no runtime type in the decorator metadata \(it is typed with a type-only import such as `import type \{ StepInit \}`/,
+    );
+  });
+
   it('passes the step settings to components without a constructor of their own', () => {
     const op = new ComponentRegistry().register(Bare).create('bare', {}, { id: 'b', timeoutMs: 10 });
     expect(op.id).toBe('b');

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { jsonProblem, Operation, OperationRefError, type OperationInit, type OperationRef, type OperationResolver } from '@portflow/core';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { closestNames } from './closest-names';
+import { constructorParamTypes } from './constructor-params';
 import { describeComponent, type ComponentClass, type ComponentDescriptor } from './component-descriptor';
 import { ComponentRegistrationError, ParamsValidationError, UnknownComponentError } from './errors';
 import { validateParams, type ParamsResult } from './params-validation';
@@ -120,7 +121,7 @@ export class ComponentRegistry implements OperationResolver {
     const raw = params ?? {};
     const stepInit = new StepInit(jsonProblem(raw, 'params') === undefined ? { ...init, params: raw } : init);
     const cls = descriptor.componentClass as unknown as new (...args: unknown[]) => Operation;
-    const paramTypes: unknown[] = Reflect.getOwnMetadata('design:paramtypes', cls) ?? [];
+    const paramTypes: unknown[] = constructorParamTypes(name, cls);
     let operation: Operation;
     if (paramTypes.length === 0) {
       // No constructor of its own: the inherited one passes init on to Operation.
@@ -170,3 +171,4 @@ export class ComponentRegistry implements OperationResolver {
     return descriptor;
   }
 }
+

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { OperationOptions } from '@portflow/core';
+import { OperationOptions, requireExperimentalDecorators } from '@portflow/core';
 import { injectable } from 'tsyringe';
 import { COMPONENT_METADATA } from '../metadata';
 
@@ -68,7 +68,8 @@ export function Component<P extends object = object>(name: string, options: Comp
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
     throw new TypeError(`@Component(${JSON.stringify(name)}): a component name starts with a letter and uses letters, digits, '_', '.' or '-'`);
   }
-  return <C extends abstract new (...args: never[]) => object>(ctor: C): void => {
+  return <C extends abstract new (...args: never[]) => object>(ctor: C, context?: unknown): void => {
+    requireExperimentalDecorators('@Component', context);
     const record: ComponentRecord = { name, options: Object.freeze({ ...options }) as Readonly<ComponentOptions> };
     Reflect.defineMetadata(COMPONENT_METADATA, record, ctor);
     // The component name is the operation's type: refs name it, the registry resolves it.

@@ -1,6 +1,7 @@
 import type { PortType, ValueOf } from '../ports/port-type';
 import type { CollectInputPort, InputPort, OutputPort, PortOptions } from '../ports/port';
 import { recordPort } from '../metadata/record';
+import { requireExperimentalDecorators } from './decorator-mode';
 
 /** Options of `@Input`: every {@link PortOptions} field but `type` and `collect`. */
 export type InputOptions = Omit<PortOptions, 'type' | 'collect'>;
@@ -77,6 +78,7 @@ type PortValueOf<P> = P extends InputPort<infer X> | CollectInputPort<infer X> |
  */
 export function Input<P extends PortType | undefined = undefined>(type?: P, options: InputOptions = {}) {
   return <O extends object, K extends keyof O & string>(prototype: O, propertyKey: K & PortKeyCheck<O, K, 'input', DecoratedValue<P>>): void => {
+    requireExperimentalDecorators('@Input', propertyKey);
     recordPort(prototype, propertyKey, 'input', { ...options, type });
   };
 }
@@ -97,6 +99,7 @@ export function Input<P extends PortType | undefined = undefined>(type?: P, opti
  */
 export function Collect<P extends PortType | undefined = undefined>(type?: P, options: Omit<InputOptions, 'default'> = {}) {
   return <O extends object, K extends keyof O & string>(prototype: O, propertyKey: K & PortKeyCheck<O, K, 'collect', DecoratedValue<P>>): void => {
+    requireExperimentalDecorators('@Collect', propertyKey);
     recordPort(prototype, propertyKey, 'input', { ...options, type, collect: true });
   };
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { requireExperimentalDecorators } from './decorator-mode';
 import { OPERATION_IDENTITY_METADATA, OPERATION_OPTIONS_METADATA } from '../metadata/keys';
 import type { OperationSettings } from '../operation-settings';
 
@@ -42,7 +43,8 @@ export interface OperationDeclaration extends OperationSettings {
  * ```
  */
 export function OperationOptions(declaration: OperationDeclaration) {
-  return (ctor: abstract new (...args: never[]) => unknown): void => {
+  return (ctor: abstract new (...args: never[]) => unknown, context?: unknown): void => {
+    requireExperimentalDecorators('@OperationOptions', context);
     const { type, version, module, export: exportName, ...settings } = declaration;
     const owner = ctor.name || 'an anonymous class';
     if (type !== undefined && (typeof type !== 'string' || !/^[A-Za-z0-9_.:@/-]+$/.test(type))) {

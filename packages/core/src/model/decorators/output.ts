@@ -1,5 +1,6 @@
 import type { PortType } from '../ports/port-type';
 import { recordPort } from '../metadata/record';
+import { requireExperimentalDecorators } from './decorator-mode';
 import type { DecoratedValue, PortKeyCheck } from './input';
 
 /**
@@ -17,6 +18,7 @@ import type { DecoratedValue, PortKeyCheck } from './input';
  */
 export function Output<P extends PortType | undefined = undefined>(type?: P, options: { description?: string } = {}) {
   return <O extends object, K extends keyof O & string>(prototype: O, propertyKey: K & PortKeyCheck<O, K, 'output', DecoratedValue<P>>): void => {
+    requireExperimentalDecorators('@Output', propertyKey);
     recordPort(prototype, propertyKey, 'output', { description: options.description, type });
   };
 }
