@@ -211,6 +211,14 @@ function exportedValue(file: string, exportName: string): { kind: 'loaded'; valu
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'ERR_REQUIRE_ESM' || code === 'ERR_REQUIRE_ASYNC_MODULE') return { kind: 'unknown' };
+    if (code === 'ERR_REQUIRE_CYCLE_MODULE') {
+      return {
+        kind: 'failed',
+        message:
+          'it is declared in the ES-module entry file that is still loading (the one that started the run), which a worker thread cannot import without running it again: ' +
+          'move the operation into a module of its own and import it from the entry file',
+      };
+    }
     return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
   }
 }
