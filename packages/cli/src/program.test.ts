@@ -62,6 +62,13 @@ describe('portflow run', () => {
     expect(stdout).toMatch(/✔ sales_pipeline succeeded: 4\/4 steps in/);
   });
 
+  it('falls back to plain lines on a terminal that reports 0 columns', async () => {
+    const { terminal, out } = memoryTerminal({ cwd: root, isTTY: true, columns: 0 });
+    const code = await main(['run', join(examples, 'sales-pipeline.yaml'), '--var', `out_dir=${dir}`], { terminal, signals: noSignals, forceExit: () => undefined });
+    expect(code).toBe(EXIT_CODES.success);
+    expect(out.stdout).toMatch(/\] ✔ save_result write_csv · \d+ms\n/);
+  });
+
   it('exits 1 when a step fails, showing the error', async () => {
     const file = write('fails.yaml', 'pipeline:\n  - { name: load, operation: read_csv, params: { path: missing.csv } }\n  - { name: show, operation: log, depends_on: [load] }\n');
     const { code, stdout } = await cli('run', file);

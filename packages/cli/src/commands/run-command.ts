@@ -78,7 +78,8 @@ export async function runCommand(file: string, options: RunCommandOptions, termi
 function chooseReporter(options: RunCommandOptions, terminal: Terminal): Reporter {
   if (options.json) return new JsonReporter(terminal.stdout);
   const colors = colorsFor(terminal.stdout, terminal.env, options.color !== false);
-  if (terminal.stdout.isTTY === true && options.progress !== false && terminal.env.CI === undefined) {
+  // A terminal that reports 0 columns (some CI runners and pseudo-terminals) gets plain lines: the live frame would draw nothing.
+  if (terminal.stdout.isTTY === true && options.progress !== false && terminal.env.CI === undefined && terminal.stdout.columns !== 0) {
     return new TtyReporter(terminal.stdout as NodeJS.WriteStream, colors);
   }
   return new PlainReporter(terminal.stdout, colors);

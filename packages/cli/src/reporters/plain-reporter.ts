@@ -22,6 +22,11 @@ export class PlainReporter implements Reporter {
   onEvent(event: EngineEvent): void {
     const step = this.state?.apply(event);
     if (step === undefined) return;
+    if (event.type === 'OperationProgress') {
+      const line = this.progressLine(step.name, event.fraction, event.message);
+      if (line !== undefined) this.write(line);
+      return;
+    }
     const line = event.type === 'OperationStarted' ? `${this.colors.cyan('▶')} ${this.colors.bold(step.name)} ${this.colors.dim(`${step.component} · started${event.attempt > 1 ? ` attempt ${event.attempt}` : ''}`)}` : eventLine(event, step, this.colors);
     if (line !== undefined) this.write(line);
   }
@@ -39,6 +44,16 @@ export class PlainReporter implements Reporter {
   }
 
   abort(): void {}
+
+  /** Tenths of progress already printed, per step: plain output shows progress every 10 %, not every report. */
+  private readonly printedTenths = new Map<string, number>();
+
+  private progressLine(name: string, fraction: number, message: string | undefined): string | undefined {
+    const tenth = Math.floor(fraction * 10);
+    if (tenth <= (this.printedTenths.get(name) ?? -1)) return undefined;
+    this.printedTenths.set(name, tenth);
+    return `${this.colors.cyan('…')} ${this.colors.bold(name)} ${Math.round(fraction * 100)}%${message === undefined ? '' : ` ${message}`}`;
+  }
 
   private write(line: string): void {
     const elapsed = this.state === undefined ? 0 : Date.now() - this.state.startedAt;
