@@ -122,6 +122,7 @@ describe('portflow graph, components, help', () => {
     expect((await cli('graph', join(examples, 'sales-pipeline.yaml'))).stdout).toMatch(/^flowchart LR\n/);
     const dot = await cli('graph', join(examples, 'sales-pipeline.yaml'), '--format', 'dot');
     expect(dot.stdout).toMatch(/"load_data" -> "transform" \[label="rows → rows"\]/);
+    expect(dot.stdout).toContain('"load_data" [label="load_data\\nread_csv"]'); // component names, as everywhere else
     expect((await cli('graph', join(examples, 'sales-pipeline.yaml'), '--format', 'png')).code).toBe(2);
   });
 

@@ -88,7 +88,7 @@ function lookup(body: string, path: NodePath, scope: ExpressionScope, problems: 
     problems.push({
       code: 'unknown-variable',
       message: `Variable '${name}' is not declared.`,
-      hint: `declare it under \`variables:\` with a default, or ${suggestion(name, Object.keys(scope.vars), 'variables')}`,
+      hint: unknownVariableHint(name, Object.keys(scope.vars)),
       path,
     });
     return { ok: false };
@@ -124,4 +124,12 @@ export function parseVariableAssignment(assignment: string): [name: string, valu
   } catch {
     return [name, raw];
   }
+}
+
+/** What to do about `${{ vars.name }}` naming no declared variable: a near miss, or how to declare it. */
+function unknownVariableHint(name: string, declared: readonly string[]): string {
+  const declare = `declare it under \`variables:\` with a default (variables: { ${name}: ... })`;
+  if (declared.length === 0) return `this workflow declares no variables: ${declare}`;
+  const near = suggestion(name, declared, 'variables');
+  return near.startsWith('did you mean') ? `${near} Or ${declare}` : `${declare}; ${near}`;
 }

@@ -54,7 +54,9 @@ function collectIssues(error: ValidationError, parent: readonly (string | number
     const suggestions = parent.length === 0 ? closestNames(error.property, known) : [];
     out.push({ kind: 'unknown', path, message: `unknown param '${error.property}'`, suggestions });
   } else if (Object.keys(constraints).length > 0) {
-    const detail = Object.values(constraints).join('; ');
+    // A value of the wrong kind fails every constraint about its contents too; say only what it should be.
+    const kind = constraints.isArray ?? constraints.isString ?? constraints.isNumber ?? constraints.isInt ?? constraints.isBoolean ?? constraints.isObject;
+    const detail = kind ?? Object.values(constraints).join('; ');
     if (error.value === undefined) out.push({ kind: 'missing', path, message: `missing param '${path.join('.')}' (${detail})` });
     else out.push({ kind: 'invalid', path, message: detail });
   }

@@ -143,6 +143,7 @@ describe('checkWorkflow problems', () => {
       "Environment variable 'PORTFLOW_TEST_UNSET' is not set.",
       "Variable 'who' is not declared.",
     ]);
+    expect(result.problems.find((p) => p.code === 'unknown-variable')!.hint).toBe('this workflow declares no variables: declare it under `variables:` with a default (variables: { who: ... })');
   });
 
   it('reports an override of an undeclared variable', () => {

@@ -45,7 +45,7 @@ export function analyzeGraph(
       problems.push({
         kind: 'duplicate-id',
         operationId: op.id,
-        message: `Two operations have the id '${op.id}' (${other.constructor.name} and ${op.constructor.name}); give each a unique id.`,
+        message: `Two operations have the id '${op.id}' (${other.type} and ${op.type}); give each a unique id.`,
       });
     } else byId.set(op.id, op);
     problems.push(...settingsProblems(op));
@@ -135,7 +135,7 @@ function portProblem(op: Operation, port: string, wanted: 'input' | 'output', ac
     operationId: op.id,
     port,
     direction: wanted,
-    message: `Operation '${op.id}' (${op.constructor.name}) has no ${wanted} port '${port}': ${hint}.`,
+    message: `Operation '${op.id}' (${op.type}) has no ${wanted} port '${port}': ${hint}.`,
   };
 }
 

@@ -6,7 +6,7 @@ export function renderMermaid(graph: GraphDefinition): string {
   const ids = nodeIds(graph);
   const lines = ['flowchart LR'];
   for (const op of graph.operations) {
-    lines.push(`  ${ids.get(op)}["${mermaidText(op.id)}<br/><small>${mermaidText(op.constructor.name)}</small>"]`);
+    lines.push(`  ${ids.get(op)}["${mermaidText(op.id)}<br/><small>${mermaidText(op.type)}</small>"]`);
   }
   for (const c of graph.channels) {
     lines.push(`  ${ids.get(c.source)} -- "${mermaidText(`${c.sourcePort} → ${c.targetPort}`)}" --> ${ids.get(c.target)}`);
@@ -21,7 +21,7 @@ export function renderMermaid(graph: GraphDefinition): string {
 export function renderDot(graph: GraphDefinition): string {
   const lines = [`digraph ${dotString(graph.name)} {`, '  rankdir=LR;', '  node [shape=box, style=rounded];'];
   for (const op of graph.operations) {
-    lines.push(`  ${dotString(op.id)} [label=${dotString(`${op.id}\n${op.constructor.name}`)}];`);
+    lines.push(`  ${dotString(op.id)} [label=${dotString(`${op.id}\n${op.type}`)}];`);
   }
   for (const c of graph.channels) {
     lines.push(`  ${dotString(c.source.id)} -> ${dotString(c.target.id)} [label=${dotString(`${c.sourcePort} → ${c.targetPort}`)}];`);

@@ -80,3 +80,11 @@ describe('built-in components', () => {
     expect((await run.result).status).toBe('cancelled');
   });
 });
+
+describe('group_by params', () => {
+  it('says by must be a list when given one column name', () => {
+    const result = builtinRegistry().validateParams('group_by', { by: 'category' });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.issues.map((i) => i.message)).toEqual(['by must be a list of column names, e.g. [category]']);
+  });
+});

@@ -23,7 +23,10 @@ class AggregationsConstraint implements ValidatorConstraintInterface {
 /** Params of `group_by`. */
 export class GroupByParams {
   /** Columns to group by. */
-  @IsArray() @ArrayNotEmpty() @IsString({ each: true }) by!: string[];
+  @IsArray({ message: 'by must be a list of column names, e.g. [category]' })
+  @ArrayNotEmpty({ message: 'by must name at least one column, e.g. [category]' })
+  @IsString({ each: true, message: 'each entry of by must be a column name' })
+  by!: string[];
   /** Column to function(s); output columns are `<column>_<function>`. Default: a `count` column. */
   @IsOptional() @Validate(AggregationsConstraint) agg?: Record<string, Aggregate | Aggregate[]>;
 }
