@@ -41,6 +41,8 @@ export function eventPrinter(print: (line: string) => void): (event: EngineEvent
   const tenths = new Map<string, number>();
   return (e) => {
     if (e.type === 'RunStarted') start = e.timestamp;
+    // The graph's inputs are operations too, done in no time: not worth a line each.
+    if ('operationId' in e && e.operationId.startsWith('input.')) return;
     const at = `[${String(e.timestamp - start).padStart(5)} ms]`;
     switch (e.type) {
       case 'RunStarted':
@@ -54,7 +56,7 @@ export function eventPrinter(print: (line: string) => void): (event: EngineEvent
         return print(`${at}   progress   ${e.operationId} ${String(Math.round(e.fraction * 100)).padStart(3)}% ${e.message ?? ''}`);
       }
       case 'OperationCompleted':
-        return print(`${at}   completed  ${e.operationId} in ${e.durationMs} ms ${JSON.stringify(e.outputs)}`);
+        return print(`${at}   completed  ${e.operationId} in ${e.durationMs} ms -> ${Object.entries(e.outputs).map(([port, type]) => `${port}: ${type}`).join(', ')}`);
       case 'OperationFailed':
         return print(`${at}   failed     ${e.operationId} (attempt ${e.attempt}): ${e.error.message}${e.willRetry ? ', will retry' : ''}`);
       case 'OperationRetrying':
@@ -69,10 +71,10 @@ export function eventPrinter(print: (line: string) => void): (event: EngineEvent
 }
 
 /** A table of what happened to each operation. */
-export function operationTable(result: ExecutionResult): string[] {
-  return result.operations.map(
-    (op) => `  ${op.operationId.padEnd(10)} ${op.status.padEnd(10)} attempts ${op.attempts}  ${op.durationMs === null ? '-' : `${op.durationMs} ms`}`,
-  );
+export function operationTable(result: ExecutionResult<object>): string[] {
+  const steps = result.operations.filter((op) => !op.operationId.startsWith('input.'));
+  const width = Math.max(...steps.map((op) => op.operationId.length));
+  return steps.map((op) => `  ${op.operationId.padEnd(width)} ${op.status.padEnd(10)} attempts ${op.attempts}  ${op.durationMs === null ? '-' : `${op.durationMs} ms`}`);
 }
 
 /** Runs the training graph; returns the exit code (0 succeeded, 1 failed, 130 cancelled, 2 bad arguments). */

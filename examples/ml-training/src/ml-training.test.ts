@@ -84,6 +84,8 @@ describe('the ml-training command', () => {
     const { out, output } = capture();
     expect(await runCli(['--samples=600', '--epochs=40'], output)).toBe(0);
     expect(out[0]).toMatch(/^\[\s+0 ms\] run .* started: 12 operations$/);
+    expect(out).toContainEqual(expect.stringMatching(/ {3}completed {2}split in \d+ ms -> train: Object, test: Object$/));
+    expect(out.filter((l) => l.includes('input.'))).toEqual([]);
     expect(out.filter((l) => l.includes('progress   train'))).toHaveLength(11); // the first epoch, then every tenth up to 100%
     expect(out).toContainEqual(expect.stringMatching(/^test accuracy /));
     expect(out).toContainEqual(expect.stringMatching(/^training loss 0\.6931 -> 0\.\d{4} over 40 epochs$/));
