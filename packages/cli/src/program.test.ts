@@ -60,6 +60,7 @@ describe('portflow run', () => {
     expect(stdout).toMatch(/\] ✔ save_result write_csv · \d+ms\n/);
     expect(stdout).toMatch(/STEP +COMPONENT +STATUS +ATTEMPTS +DURATION\nload_data +read_csv +succeeded +1 +\d+ms/);
     expect(stdout).toMatch(/✔ sales_pipeline succeeded: 4\/4 steps in/);
+    expect(stdout).toContain(`Wrote\n  ${join(dir, 'sales-by-category.csv')} (save_result)\n`);
   });
 
   it('falls back to plain lines on a terminal that reports 0 columns', async () => {

@@ -37,3 +37,4 @@ export { Log, LogParams } from './components/log';
 export { Delay, DelayParams } from './components/delay';
 export { compileRowExpression, RowExpressionError } from './components/row-expression';
 export type { Row } from './components/row';
+export { reportWritten } from './report-written';

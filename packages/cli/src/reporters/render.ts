@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import type { EngineEvent, ExecutionResult, LogEntry } from '@portflow/core';
 import { formatDuration, type Colors } from '../terminal';
 import type { RunState, StepState } from './run-state';
@@ -101,7 +102,15 @@ export function renderSummary(result: ExecutionResult, state: RunState, colors: 
       : result.status === 'cancelled'
         ? colors.yellow(`■ ${result.graphName} cancelled after ${duration}: ${c.succeeded}/${c.total} steps succeeded`)
         : colors.red(`✖ ${result.graphName} failed in ${duration}: ${c.failed} step${c.failed === 1 ? '' : 's'} failed, ${c.succeeded}/${c.total} succeeded`);
-  return `${lines.join('\n')}\n\n${verdict}\n`;
+  const written = [...state.steps.values()].flatMap((step) => (step.wrote ?? []).map((path) => `  ${displayPath(path)} ${colors.dim(`(${step.name})`)}`));
+  const files = written.length === 0 ? '' : `\n${colors.bold('Wrote')}\n${written.join('\n')}\n`;
+  return `${lines.join('\n')}\n${files}\n${verdict}\n`;
+}
+
+/** A path as the user would type it: relative to the current directory when inside it. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
 }
 
 function truncate(text: string, width: number): string {

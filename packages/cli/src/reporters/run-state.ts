@@ -21,6 +21,8 @@ export interface StepState {
   fraction?: number;
   /** Message of the last progress report, shown next to the running step. */
   progressMessage?: string;
+  /** Files the step reported writing (progress data `{ wrote: [...] }`). */
+  wrote?: string[];
 }
 
 /** Step counts for the summary bar. */
@@ -65,6 +67,7 @@ export class RunState {
       case 'OperationProgress':
         step.fraction = event.fraction;
         step.progressMessage = event.message;
+        if (Array.isArray(event.data?.wrote)) (step.wrote ??= []).push(...event.data.wrote.filter((p): p is string => typeof p === 'string'));
         break;
       case 'OperationRetrying':
         step.status = 'retrying';

@@ -6,6 +6,7 @@ import { Component } from '../decorators/component';
 import { StepInit, WorkflowFile } from '../step-init';
 import { formatCsv } from './csv-format';
 import type { Row } from './row';
+import { reportWritten } from '../report-written';
 
 /** Params of `write_csv`. */
 export class WriteCsvParams {
@@ -44,6 +45,7 @@ export class WriteCsv extends Operation {
   async execute({ rows }: Inputs<WriteCsv>, context: ExecutionContext): Promise<Outputs<WriteCsv>> {
     await mkdir(dirname(this.path), { recursive: true });
     await writeFile(this.path, formatCsv(rows, this.options.delimiter), { signal: context.signal });
+    reportWritten(context, this.path);
     return { file: this.path };
   }
 }

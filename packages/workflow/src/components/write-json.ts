@@ -4,6 +4,7 @@ import { Input, Operation, OperationOptions, Output, type ExecutionContext, type
 import { IsBoolean, IsNotEmpty, IsOptional, IsString } from 'class-validator';
 import { Component } from '../decorators/component';
 import { StepInit, WorkflowFile } from '../step-init';
+import { reportWritten } from '../report-written';
 
 /** Params of `write_json`. */
 export class WriteJsonParams {
@@ -44,6 +45,7 @@ export class WriteJson extends Operation {
     await mkdir(dirname(this.path), { recursive: true });
     const text = JSON.stringify(value, null, this.options.pretty ? 2 : undefined) ?? 'null';
     await writeFile(this.path, `${text}\n`, { signal: context.signal });
+    reportWritten(context, this.path);
     return { file: this.path };
   }
 }
