@@ -30,6 +30,14 @@ export function readInputs(id: string, bindings: readonly InputBinding[], output
   return inputs;
 }
 
+/** Tells the output table that every channel into an operation has been read. @internal */
+export function markRead(bindings: readonly InputBinding[], table: { read(index: number): void }): void {
+  for (let b = 0; b < bindings.length; b++) {
+    const sources = bindings[b]!.sources;
+    for (let s = 0; s < sources.length; s++) table.read(sources[s]!.index);
+  }
+}
+
 function readSource(id: string, port: CompiledPort, source: InputSource, outputs: readonly unknown[]): unknown {
   const produced = outputs[source.index] as Record<string, unknown> | undefined;
   const value = produced === undefined ? undefined : produced[source.port];

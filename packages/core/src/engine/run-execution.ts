@@ -2,7 +2,7 @@ import { EMPTY, Subject, type Observable } from 'rxjs';
 import { OperationTimeoutError, OutputUnavailableError, RunCancelledError } from '../errors/errors';
 import { invokeAttempt } from './attempt';
 import { OutputFutures } from './output-futures';
-import { EMPTY_INPUTS, outputProblem, readInputs } from './port-io';
+import { EMPTY_INPUTS, markRead, outputProblem, readInputs } from './port-io';
 import { deepFreeze, OutputTable } from './output-table';
 import type { DataChannel } from '../graph/data-channel';
 import { describeValue } from '../model/ports/port-type';
@@ -336,10 +336,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     if (bindings === null || bindings === undefined) return EMPTY_INPUTS;
     const inputs = readInputs(this.ids[i]!, bindings, this.table.values);
     // Every channel into i has been read: producers may drop what only i needed.
-    for (let b = 0; b < bindings.length; b++) {
-      const sources = bindings[b]!.sources;
-      for (let s = 0; s < sources.length; s++) this.table.read(sources[s]!.index);
-    }
+    markRead(bindings, this.table);
     if (this.attempts[i] === 1) this.gathered[i] = inputs;
     return inputs;
   }
@@ -361,7 +358,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.status[i] = SUCCEEDED;
     this.finishedAt[i] = Date.now();
     this.succeeded++;
-    if (ports !== null && ports !== undefined) this.showOutputs(i, ports, value as Record<string, unknown>);
+    if (ports !== null && ports !== undefined && (this.outputSubject !== undefined || anyChannelObserved())) this.showOutputs(i, ports, value as Record<string, unknown>);
     if (!this.futures.empty) this.settleWaiters(i);
     if (this.stream.observed) this.emitCompleted(i, attempt, ports ? (value as Record<string, unknown>) : undefined);
     const { offsets, targets } = this.plan.successors;
