@@ -136,6 +136,20 @@ describe('checkWorkflow problems', () => {
     expect(problem.hint).toBe("'pipline': did you mean 'pipeline'?");
   });
 
+  it('reports a line nested under a key that already has a value, on that line, once', () => {
+    const result = check(PIPELINE('  - name: load', '    operation: read_csv', '      params:', '        path: data.csv'));
+    expect(where(result.problems)).toEqual(['4:7 yaml-syntax']);
+    expect(result.problems[0]!.message).toBe('YAML indentation: Line 4 is indented deeper than `operation:` on line 3, which already has a value, so it cannot hold `params`.');
+    expect(result.problems[0]!.hint).toBe('indent `params` by 4 spaces, like `operation:` above');
+  });
+
+  it('reports a list item indented less than its siblings, on that line, once', () => {
+    const result = check(PIPELINE('  - name: load', '    operation: log', ' - name: other', '   operation: log'));
+    expect(where(result.problems)).toEqual(['4:2 yaml-syntax']);
+    expect(result.problems[0]!.message).toBe('YAML indentation: The list item on line 4 is indented 1 space, but the items before it (line 2) are indented 2.');
+    expect(result.problems[0]!.hint).toBe('indent it by 2 spaces to continue the list');
+  });
+
   it('reports an unknown variable and a missing environment variable', () => {
     const result = check(PIPELINE('  - name: a', '    operation: log', '    params:', '      message: "${{ vars.who }} ${{ env.PORTFLOW_TEST_UNSET }}"'));
     expect(where(result.problems)).toEqual(['5:16 unknown-variable', '5:16 missing-env']);

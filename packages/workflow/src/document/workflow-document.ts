@@ -1,5 +1,6 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Range } from 'yaml';
 import { pathToString, type PendingProblem, type WorkflowProblem } from '../workflow-problem';
+import { indentationCause } from './indentation-cause';
 
 /** Where a node is: 1-based lines and columns. */
 export interface SourceRange {
@@ -20,9 +21,9 @@ const SYNTAX_HINTS: Readonly<Record<string, string>> = {
   MULTIPLE_DOCS: 'keep one workflow per file: remove the extra `---` document',
   TAG_RESOLVE_FAILED: 'remove the tag: workflows are plain data and custom tags (`!foo`, `!!binary`, `!!js/...`) are not loaded',
   BAD_INDENT: 'indent the nested lines further than their parent key',
-  BLOCK_AS_IMPLICIT_KEY: 'put a space after the colon, or move the nested mapping onto its own lines under the key',
+  BLOCK_AS_IMPLICIT_KEY: 'a mapping or list cannot be a key: check the indentation of this line and the one above',
   MULTILINE_IMPLICIT_KEY: 'a key must fit on one line; check the indentation of the line above',
-  MISSING_CHAR: 'add the missing closing bracket or quote',
+  MISSING_CHAR: 'a bracket, quote or key is not closed or not followed by its value: check this line and the indentation of the one above',
   ALIAS_LIMIT: 'use fewer or smaller YAML aliases (*name)',
 };
 
@@ -56,7 +57,22 @@ export class WorkflowDocument {
     this.lineStarts = lineCounter.lineStarts;
     const problems: WorkflowProblem[] = [];
     const issues = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
+    // After the first structural error the parser's view of the rest is a
+    // guess: its further errors are echoes of the first. Report that one, and
+    // when it comes from a mis-indented line, report that line instead.
+    let structural = false;
     for (const issue of issues) {
+      const independent = issue.code === 'DUPLICATE_KEY' || issue.code === 'TAG_RESOLVE_FAILED' || issue.code === 'TAB_AS_INDENT' || issue.code === 'MULTIPLE_DOCS';
+      if (!independent) {
+        if (structural) continue;
+        structural = true;
+        const cause = indentationCause(text.split(/\r?\n/), lineCounter.linePos(issue.pos[0]).line - 1);
+        if (cause !== undefined) {
+          const start = (this.lineStarts[cause.line - 1] ?? 0) + cause.column - 1;
+          problems.push(this.at([start, start], 'yaml-syntax', `YAML indentation: ${cause.message}`, cause.hint, ''));
+          continue;
+        }
+      }
       const message = issue.code === 'TAG_RESOLVE_FAILED' ? `${issue.message}: custom YAML tags are not allowed` : issue.message;
       problems.push(this.at(issue.pos, 'yaml-syntax', `YAML syntax: ${message}.`, SYNTAX_HINTS[issue.code] ?? 'check indentation, colons and quotes near this point', ''));
     }
@@ -81,6 +97,7 @@ export class WorkflowDocument {
       resolveKnownTags: false,
       strict: true,
       keepSourceTokens: false,
+      logLevel: 'error', // no process warnings from a broken document; its problems are reported
     });
     return new WorkflowDocument(file, text, doc, lineCounter);
   }
