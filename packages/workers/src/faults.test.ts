@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { createLogger, GraphDefinition, OperationTimeoutError, type EngineEvent, type LogEntry, type OperationFailed, type RunHandle } from '@portflow/core';
+import { nextEvent } from '@portflow/core/testing';
+import { createLogger, GraphDefinition, OperationTimeoutError, type EngineEvent, type LogEntry, type OperationFailed } from '@portflow/core';
 import { createWorkerEngine, WorkerCrashError } from './index';
 import { loadFixtures, shareMeetingPoint } from './testing/fixtures';
 
@@ -11,23 +12,6 @@ function failures(events: EngineEvent[]): OperationFailed[] {
   return events.filter((e): e is OperationFailed => e.type === 'OperationFailed');
 }
 
-/**
- * Resolves on the first OperationProgress of `operationId`: the fixture
- * reports it from inside execute(), on its worker thread (OperationStarted
- * only says the task was handed to the pool). Rejects if the run ends first,
- * rather than leaving the test to time out.
- */
-function firstProgress(handle: RunHandle, operationId: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const subscription = handle.events$.subscribe((e) => {
-      if (e.type === 'OperationProgress' && e.operationId === operationId) {
-        subscription.unsubscribe();
-        resolve();
-      }
-    });
-    void handle.result.then((r) => reject(new Error(`the run ended (${r.status}) before '${operationId}' reported progress`)));
-  });
-}
 
 describe('a worker that crashes', () => {
   it.each([
@@ -124,7 +108,7 @@ describe('cancellation of a worker task', () => {
       const handle = engine.start(g);
       // The waiter reports progress once it listens to its signal: cancelling
       // earlier could abort it before the listener is there to see it.
-      await firstProgress(handle, 'waiter');
+      await nextEvent(handle, 'OperationProgress', 'waiter');
       handle.cancel('user pressed stop');
       const result = await handle.result;
       expect(result.status).toBe('cancelled');
@@ -142,7 +126,7 @@ describe('cancellation of a worker task', () => {
       const g = new GraphDefinition();
       g.add(new ops.SpinForever({ id: 'spinner' }));
       const handle = engine.start(g);
-      await firstProgress(handle, 'spinner'); // in the loop, on its thread
+      await nextEvent(handle, 'OperationProgress', 'spinner'); // in the loop, on its thread
       const [thread] = engine.workers.pools.cpu!.threads;
       const exited = once(thread!, 'exit');
       const cancelledAt = Date.now();

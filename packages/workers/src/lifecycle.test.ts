@@ -1,6 +1,7 @@
 import { once } from 'node:events';
+import { nextEvent } from '@portflow/core/testing';
 import type { Worker } from 'node:worker_threads';
-import { GraphDefinition, type RunHandle } from '@portflow/core';
+import { GraphDefinition } from '@portflow/core';
 import { createWorkerEngine, createWorkerExecutor } from './index';
 import { loadFixtures } from './testing/fixtures';
 
@@ -14,22 +15,6 @@ function busyGraph(count: number, ms = 20): GraphDefinition {
   return g;
 }
 
-/**
- * Resolves on the first OperationProgress of `operationId`: the fixture
- * reports it from inside execute(), on its worker thread. Rejects if the run
- * ends first, rather than leaving the test to time out.
- */
-function firstProgress(handle: RunHandle, operationId: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const subscription = handle.events$.subscribe((e) => {
-      if (e.type === 'OperationProgress' && e.operationId === operationId) {
-        subscription.unsubscribe();
-        resolve();
-      }
-    });
-    void handle.result.then((r) => reject(new Error(`the run ended (${r.status}) before '${operationId}' reported progress`)));
-  });
-}
 
 describe('worker threads and close()', () => {
   it('creates pools lazily, on the first worker operation', async () => {
@@ -75,7 +60,7 @@ describe('worker threads and close()', () => {
       const handle = engine.start(g);
       // OperationStarted fires when the task is handed to the pool; the spinner's
       // progress report says its thread is inside execute().
-      await firstProgress(handle, 'spinner');
+      await nextEvent(handle, 'OperationProgress', 'spinner');
       await engine.close();
       expect((await handle.result).status).toBe('cancelled');
       expect(engine.workers.threadCount).toBe(0);

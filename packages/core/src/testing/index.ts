@@ -8,3 +8,4 @@ export { deferred, flushMicrotasks, type Deferred } from './deferred';
 export { Gates } from './gates';
 export { settleWithFakeTimers } from './fake-timers';
 export { eventInvariantViolations } from './event-invariants';
+export { nextEvent } from './next-event';

@@ -1,6 +1,6 @@
 import { lastValueFrom, toArray } from 'rxjs';
 import { defineOperation, ExecutionEngine, GraphDefinition } from '../index';
-import { deferred, eventInvariantViolations, Gates, settleWithFakeTimers } from './index';
+import { deferred, eventInvariantViolations, Gates, nextEvent, settleWithFakeTimers } from './index';
 
 describe('@portflow/core/testing', () => {
   afterEach(() => jest.useRealTimers());
@@ -41,5 +41,15 @@ describe('@portflow/core/testing', () => {
     await run.result;
     expect(gates.maxRunning).toBe(2);
     expect(eventInvariantViolations(await events, 3)).toEqual([]);
+  });
+
+  it('nextEvent resolves with the first matching event, and rejects when the run ends without one', async () => {
+    const Step = defineOperation('step', {}, (_inputs, context) => context.reportProgress(0.5, 'half'));
+    const graph = new GraphDefinition().add(new Step({ id: 'a' }), new Step({ id: 'b' }));
+    const run = new ExecutionEngine().start(graph);
+    const progress = nextEvent(run, 'OperationProgress', 'b');
+    const never = nextEvent(run, 'OperationRetrying');
+    await expect(progress).resolves.toMatchObject({ operationId: 'b', message: 'half' });
+    await expect(never).rejects.toThrow(/the run ended \(succeeded\) before emitted OperationRetrying/);
   });
 });
