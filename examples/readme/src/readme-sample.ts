@@ -26,7 +26,7 @@ export async function main(): Promise<number> {
   if (!result.isSuccessful()) throw new Error(result.getErrorMessage());
   console.log(result.status, result.outputs.result); // succeeded 25
 
-  // The same as a script: calls return futures, awaiting one runs the graph.
+  // Or as a script: calls return futures, and awaiting one runs the graph.
   const flow = new Flow();
   const { squared } = flow.call(Square, { n: 5 });
   return squared;
