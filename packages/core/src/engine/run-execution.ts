@@ -183,16 +183,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     const id = this.ids[index]!;
     const state = this.status[index];
     if (state === SUCCEEDED) {
-      if (!this.table.retain(index)) {
-        return Promise.reject(
-          new OutputUnavailableError(
-            'PORTFLOW_OUTPUT_RELEASED',
-            id,
-            port,
-            `Output '${port}' of operation '${id}' was released after its consumers read it; ask for it with run.output() before the run reaches it, declare it with graph.output(), or run with { retainOutputs: true }`,
-          ),
-        );
-      }
+      if (!this.table.retain(index)) return Promise.reject(OutputUnavailableError.released(id, port));
       return Promise.resolve((this.table.values[index] as Record<string, unknown> | undefined)?.[port]);
     }
     if (state === FAILED || state === SKIPPED || state === CANCELLED) return Promise.reject(this.notProduced(index, port));
@@ -207,6 +198,12 @@ export class RunExecution implements SlotUser, AttemptHost {
     return new OutputUnavailableError('PORTFLOW_OUTPUT_UNAVAILABLE', id, port, `Operation '${id}' ${state} and produced no output '${port}'${why === undefined ? '' : `: ${why}`}`, {
       cause: this.lastErrors.get(index)?.error,
     });
+  }
+
+  /** Operation `i` reached a final state: its kept inputs go, whoever waits for its outputs hears. */
+  private settled(i: number): void {
+    this.gathered[i] = undefined;
+    if (!this.futures.empty) this.settleWaiters(i);
   }
 
   /** Resolves or rejects whoever waits for operation `i`'s outputs, now that it has settled. */
@@ -354,12 +351,11 @@ export class RunExecution implements SlotUser, AttemptHost {
       this.table.values[i] = value;
     }
     this.endAttempt(i);
-    this.gathered[i] = undefined;
     this.status[i] = SUCCEEDED;
     this.finishedAt[i] = Date.now();
     this.succeeded++;
     if (ports !== null && ports !== undefined && (this.outputSubject !== undefined || anyChannelObserved())) this.showOutputs(i, ports, value as Record<string, unknown>);
-    if (!this.futures.empty) this.settleWaiters(i);
+    this.settled(i);
     if (this.stream.observed) this.emitCompleted(i, attempt, ports ? (value as Record<string, unknown>) : undefined);
     const { offsets, targets } = this.plan.successors;
     const remaining = this.remaining;
@@ -420,8 +416,7 @@ export class RunExecution implements SlotUser, AttemptHost {
       this.status[i] = FAILED;
       this.finishedAt[i] = Date.now();
       this.failed++;
-      this.gathered[i] = undefined;
-      if (!this.futures.empty) this.settleWaiters(i);
+      this.settled(i);
     }
     if (this.stream.observed) {
       const summary = summarizeError(error);
@@ -524,8 +519,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     if (this.attempts[i] !== 0) this.finishedAt[i] = Date.now();
     if (state === SKIPPED) this.skipped++;
     else this.cancelled++;
-    this.gathered[i] = undefined;
-    if (!this.futures.empty) this.settleWaiters(i);
+    this.settled(i);
     if (this.stream.observed) {
       const operationId = this.ids[i]!;
       if (state === SKIPPED) {

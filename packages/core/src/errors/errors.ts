@@ -234,4 +234,14 @@ export class OutputUnavailableError extends PortflowError {
   ) {
     super(code, message, options);
   }
+
+  /** Output `port` of operation `operationId` was dropped during the run once its consumers had read it. */
+  static released(operationId: string, port: string): OutputUnavailableError {
+    return new OutputUnavailableError(
+      'PORTFLOW_OUTPUT_RELEASED',
+      operationId,
+      port,
+      `Output '${port}' of operation '${operationId}' was released during the run once its consumers had read it; declare it with graph.output(name, op, '${port}'), ask for it with run.output() before the run reaches it, or run with { retainOutputs: true } to keep it`,
+    );
+  }
 }

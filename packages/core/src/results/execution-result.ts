@@ -148,15 +148,7 @@ export class ExecutionResult<O extends object = object> {
   getOutput(operationId: string, port: string): unknown;
   getOutput(operation: Operation | string, port: string): unknown {
     const index = this.indexOf(operation);
-    if (this.state.released[index] === 1) {
-      const id = typeof operation === 'string' ? operation : operation.id;
-      throw new OutputUnavailableError(
-        'PORTFLOW_OUTPUT_RELEASED',
-        id,
-        port,
-        `Output '${port}' of operation '${id}' was released during the run once its consumers had read it; declare it with graph.output(name, op, '${port}'), ask for it with run.output(), or run with { retainOutputs: true } to keep it`,
-      );
-    }
+    if (this.state.released[index] === 1) throw OutputUnavailableError.released(typeof operation === 'string' ? operation : operation.id, port);
     const value = this.state.outputs[index] as Record<string, unknown> | undefined;
     return value === undefined || value === null ? undefined : value[port];
   }
