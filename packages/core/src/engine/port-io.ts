@@ -1,49 +1,51 @@
 import { MissingOutputError, PortTypeError } from '../errors/errors';
 import type { CompiledPort } from '../model/ports/port-descriptor';
 import { describeValue } from '../model/ports/port-type';
-import type { InputBinding, InputSource } from './run-plan';
+import type { CompiledGraph } from '../graph/compiled-graph';
 
 /** The inputs of an operation without input ports. @internal */
 export const EMPTY_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
- * Builds the `inputs` argument of operation `id` from its bindings: each
+ * Builds the `inputs` argument of the operation at position `k`: each input
  * port's value read from its source's output record (an array in
  * connection order for collecting ports, the default for an unconnected
  * optional port). Throws a `PortTypeError` when a value fails the port's
  * runtime check. @internal
  */
-export function readInputs(id: string, bindings: readonly InputBinding[], outputs: readonly unknown[]): Record<string, unknown> {
+export function readInputs(plan: CompiledGraph, k: number, outputs: readonly unknown[]): Record<string, unknown> {
+  const ports = plan.inputPorts[k]!;
+  const { sourceStart } = plan;
+  const base = plan.slotBase[k]!;
   const inputs: Record<string, unknown> = {};
-  for (let b = 0; b < bindings.length; b++) {
-    const { port, sources } = bindings[b]!;
-    if (sources.length === 0) {
+  for (let p = 0; p < ports.length; p++) {
+    const port = ports[p]!;
+    const first = sourceStart[base + p]!;
+    const end = sourceStart[base + p + 1]!;
+    if (first === end) {
       inputs[port.name] = port.collect ? [] : port.default;
     } else if (!port.collect) {
-      inputs[port.name] = readSource(id, port, sources[0]!, outputs);
+      inputs[port.name] = readSource(plan, k, port, first, outputs);
     } else {
-      const values = new Array(sources.length);
-      for (let s = 0; s < sources.length; s++) values[s] = readSource(id, port, sources[s]!, outputs);
+      const values = new Array(end - first);
+      for (let j = first; j < end; j++) values[j - first] = readSource(plan, k, port, j, outputs);
       inputs[port.name] = values;
     }
   }
   return inputs;
 }
 
-/** Tells the output table that every channel into an operation has been read. @internal */
-export function markRead(bindings: readonly InputBinding[], table: { read(index: number): void }): void {
-  for (let b = 0; b < bindings.length; b++) {
-    const sources = bindings[b]!.sources;
-    for (let s = 0; s < sources.length; s++) table.read(sources[s]!.index);
-  }
+/** Tells the output table that every channel into the operation at position `k` has been read. @internal */
+export function markRead(plan: CompiledGraph, k: number, table: { read(index: number): void }): void {
+  const { sourceStart, slotBase, sourceIndex } = plan;
+  for (let j = sourceStart[slotBase[k]!]!, end = sourceStart[slotBase[k + 1]!]!; j < end; j++) table.read(sourceIndex[j]!);
 }
 
-function readSource(id: string, port: CompiledPort, source: InputSource, outputs: readonly unknown[]): unknown {
-  const produced = outputs[source.index] as Record<string, unknown> | undefined;
-  const value = produced === undefined ? undefined : produced[source.port];
-  const test = port.check.test;
-  if (source.check && test !== null && !test(value)) {
-    throw new PortTypeError({ operationId: id, port: port.name, direction: 'input', expected: port.typeName, actual: describeValue(value) });
+function readSource(plan: CompiledGraph, k: number, port: CompiledPort, j: number, outputs: readonly unknown[]): unknown {
+  const produced = outputs[plan.sourceIndex[j]!] as Record<string, unknown> | undefined;
+  const value = produced === undefined ? undefined : produced[plan.sourcePort[j]!];
+  if (plan.sourceCheck[j] === 1 && !port.check.test!(value)) {
+    throw new PortTypeError({ operationId: plan.ids[k]!, port: port.name, direction: 'input', expected: port.typeName, actual: describeValue(value) });
   }
   return value;
 }

@@ -329,18 +329,18 @@ export class RunExecution implements SlotUser, AttemptHost {
   }
 
   private gatherInputs(i: number): Readonly<Record<string, unknown>> {
-    const bindings = this.plan.inputs[i];
-    if (bindings === null || bindings === undefined) return EMPTY_INPUTS;
-    const inputs = readInputs(this.ids[i]!, bindings, this.table.values);
+    const plan = this.plan;
+    if (plan.inputPorts[i] === null) return EMPTY_INPUTS;
+    const inputs = readInputs(plan, i, this.table.values);
     // Every channel into i has been read: producers may drop what only i needed.
-    markRead(bindings, this.table);
+    markRead(plan, i, this.table);
     if (this.attempts[i] === 1) this.gathered[i] = inputs;
     return inputs;
   }
 
   private onSuccess(i: number, attempt: number, value: unknown): void {
     if (!this.isCurrent(i, attempt)) return;
-    const ports = this.plan.outputs[i];
+    const ports = this.plan.outputPorts[i];
     if (ports !== null && ports !== undefined) {
       const problem = outputProblem(this.ids[i]!, ports, value);
       if (problem !== undefined) {
@@ -597,7 +597,7 @@ export class RunExecution implements SlotUser, AttemptHost {
 
   private emitCompleted(i: number, attempt: number, outputs: Record<string, unknown> | undefined): void {
     const summary: Record<string, string> = {};
-    if (outputs !== undefined) for (const port of this.plan.outputs[i]!) summary[port.name] = describeValue(outputs[port.name]);
+    if (outputs !== undefined) for (const port of this.plan.outputPorts[i]!) summary[port.name] = describeValue(outputs[port.name]);
     this.stream.emit({
       type: 'OperationCompleted',
       runId: this.runId,

@@ -1,4 +1,6 @@
 import type { DataChannel } from './data-channel';
+import { Wiring, type CompiledGraph } from './compiled-graph';
+import { csr } from './adjacency';
 import type { GraphProblem } from './graph-problem';
 import type { Operation } from '../model/operation';
 import { typesCompatible } from '../model/ports/port-type';
@@ -13,7 +15,8 @@ export interface OrderingDependency {
 
 /**
  * What validation learns about a graph: its problems, and when there are
- * none, a topological order over operation indices. Built in O(V + E).
+ * none, a topological order over operation indices and the graph compiled
+ * for execution. Built in O(V + E) with integer keys only.
  * @internal
  */
 export interface GraphAnalysis {
@@ -24,38 +27,50 @@ export interface GraphAnalysis {
   readonly steps: number;
   /** Index (into `operations`) of each operation. */
   readonly index: ReadonlyMap<Operation, number>;
+  /** The graph in execution order; undefined when there are problems. */
+  readonly compiled: CompiledGraph | undefined;
 }
 
 /** Checks a graph's operations, channels and dependencies. @internal */
 export function analyzeGraph(
   operations: readonly Operation[],
+  index: ReadonlyMap<Operation, number>,
   channels: readonly DataChannel[],
   dependencies: readonly OrderingDependency[],
 ): GraphAnalysis {
   const problems: GraphProblem[] = [];
   let steps = 0;
   const n = operations.length;
-  const index = new Map<Operation, number>();
   const byId = new Map<string, Operation>();
+  const wiring = new Wiring(n, channels.length);
   for (let i = 0; i < n; i++) {
     const op = operations[i]!;
-    index.set(op, i);
-    const other = byId.get(op.id);
+    const id = op.id;
+    const other = byId.get(id);
     if (other !== undefined && other !== op) {
       problems.push({
         kind: 'duplicate-id',
-        operationId: op.id,
-        message: `Two operations have the id '${op.id}' (${other.type} and ${op.type}); give each a unique id.`,
+        operationId: id,
+        message: `Two operations have the id '${id}' (${other.type} and ${op.type}); give each a unique id.`,
       });
-    } else byId.set(op.id, op);
-    problems.push(...settingsProblems(op));
+    } else byId.set(id, op);
+    settingsProblems(op, problems);
+    wiring.addOperation(i, op);
     steps++;
   }
+  wiring.endOperations();
 
-  // Inbound channels per input port, keyed `index:port`.
-  const inbound = new Map<string, DataChannel[]>();
-  for (const channel of channels) {
+  // Channels: port checks, then one count per input slot (operation, port).
+  const edgeCount = channels.length + dependencies.length;
+  const from = new Int32Array(edgeCount);
+  const to = new Int32Array(edgeCount);
+  for (let c = 0; c < channels.length; c++) {
     steps++;
+    const channel = channels[c]!;
+    const s = index.get(channel.source)!;
+    const t = index.get(channel.target)!;
+    from[c] = s;
+    to[c] = t;
     const source = channel.source.portMap().get(channel.sourcePort);
     const target = channel.target.portMap().get(channel.targetPort);
     if (source === undefined || source.direction !== 'output') {
@@ -65,11 +80,8 @@ export function analyzeGraph(
       problems.push(portProblem(channel.target, channel.targetPort, 'input', target?.direction));
     }
     if (source?.direction !== 'output' || target?.direction !== 'input') continue;
-    const key = `${index.get(channel.target)}:${channel.targetPort}`;
-    const list = inbound.get(key);
-    if (list === undefined) inbound.set(key, [channel]);
-    else list.push(channel);
-    if (typesCompatible(source.check, target.check) === false) {
+    wiring.addChannel(c, t, source, target);
+    if (source.check !== target.check && typesCompatible(source.check, target.check) === false) {
       problems.push({
         kind: 'type-mismatch',
         source: { operationId: channel.source.id, port: source.name, type: source.typeName },
@@ -80,15 +92,23 @@ export function analyzeGraph(
       });
     }
   }
+  for (let d = 0; d < dependencies.length; d++) {
+    from[channels.length + d] = index.get(dependencies[d]!.prerequisite)!;
+    to[channels.length + d] = index.get(dependencies[d]!.dependent)!;
+  }
 
+  const crowded: number[] = [];
   for (let i = 0; i < n; i++) {
-    const op = operations[i]!;
-    for (const port of op.portMap().values()) {
+    const ins = wiring.ins[i];
+    if (ins === null || ins === undefined) continue;
+    const base = wiring.addedSlotBase[i]!;
+    for (let p = 0; p < ins.length; p++) {
       steps++;
-      if (port.direction !== 'input') continue;
-      const sources = inbound.get(`${i}:${port.name}`);
-      if (sources === undefined) {
+      const port = ins[p]!;
+      const count = wiring.addedSlotCount[base + p]!;
+      if (count === 0) {
         if (!port.optional && !port.collect) {
+          const op = operations[i]!;
           problems.push({
             kind: 'unconnected-input',
             operationId: op.id,
@@ -98,22 +118,14 @@ export function analyzeGraph(
               `or declare it optional (with a default).`,
           });
         }
-      } else if (sources.length > 1 && !port.collect) {
-        const names = sources.map((c) => `${c.source.id}.${c.sourcePort}`);
-        problems.push({
-          kind: 'multiple-sources',
-          operationId: op.id,
-          port: port.name,
-          sources: names,
-          message:
-            `Input port '${port.name}' of operation '${op.id}' has ${sources.length} sources (${names.join(', ')}); ` +
-            `keep one, or declare the port with @Collect to receive them all as an array.`,
-        });
+      } else if (count > 1 && !port.collect) {
+        crowded.push(base + p);
       }
     }
   }
+  if (crowded.length > 0) problems.push(...multipleSourceProblems(crowded, operations, channels, wiring));
 
-  const { order, cycles, steps: sortSteps } = topologicalSort(operations, index, channels, dependencies);
+  const { order, inDegree, cycles, steps: sortSteps } = topologicalSort(operations, from, to);
   steps += sortSteps;
   for (const path of cycles) {
     problems.push({
@@ -122,7 +134,34 @@ export function analyzeGraph(
       message: `Operations form a cycle: ${path.join(' -> ')}; remove one of these connections or dependencies.`,
     });
   }
-  return { problems, order, steps, index };
+  const compiled = problems.length === 0 ? wiring.compile(operations, channels, order, inDegree, from, to) : undefined;
+  if (compiled !== undefined) steps += n + edgeCount;
+  return { problems, order, steps, index, compiled };
+}
+
+/** One problem per input slot with several sources but no @Collect, naming the sources (one pass over the channels). */
+function multipleSourceProblems(slots: readonly number[], operations: readonly Operation[], channels: readonly DataChannel[], wiring: Wiring): GraphProblem[] {
+  const names = new Map<number, string[]>(slots.map((slot) => [slot, []]));
+  for (let c = 0; c < channels.length; c++) {
+    const slot = wiring.slotOfChannel(c);
+    const list = slot < 0 ? undefined : names.get(slot);
+    if (list !== undefined) list.push(`${channels[c]!.source.id}.${channels[c]!.sourcePort}`);
+  }
+  return slots.map((slot) => {
+    const i = wiring.operationOfSlot(slot);
+    const op = operations[i]!;
+    const port = wiring.ins[i]![slot - wiring.addedSlotBase[i]!]!;
+    const sources = names.get(slot)!;
+    return {
+      kind: 'multiple-sources',
+      operationId: op.id,
+      port: port.name,
+      sources,
+      message:
+        `Input port '${port.name}' of operation '${op.id}' has ${sources.length} sources (${sources.join(', ')}); ` +
+        `keep one, or declare the port with @Collect to receive them all as an array.`,
+    };
+  });
 }
 
 function portProblem(op: Operation, port: string, wanted: 'input' | 'output', actual: 'input' | 'output' | undefined): GraphProblem {
@@ -142,8 +181,9 @@ function portProblem(op: Operation, port: string, wanted: 'input' | 'output', ac
 /** What an executor name may look like (engine option keys and the `executor` setting). @internal */
 export const EXECUTOR_NAME = /^[A-Za-z0-9_.:-]+$/;
 
-function settingsProblems(op: Operation): GraphProblem[] {
+function settingsProblems(op: Operation, problems: GraphProblem[]): void {
   const { retry, timeoutMs, resource, executor } = op.settings;
+  if (retry === undefined && timeoutMs === undefined && resource === undefined && executor === undefined) return;
   const messages: string[] = [];
   if (retry !== undefined) messages.push(...retryPolicyProblems(retry).map((p) => `retry: ${p}`));
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
@@ -155,7 +195,7 @@ function settingsProblems(op: Operation): GraphProblem[] {
   if (executor !== undefined && !(typeof executor === 'string' && EXECUTOR_NAME.test(executor))) {
     messages.push(`executor must be the name of one of the engine's executors, letters, digits and _ . : - (got ${JSON.stringify(executor)})`);
   }
-  return messages.map((m) => ({ kind: 'invalid-settings', operationId: op.id, message: `Operation '${op.id}' settings: ${m}.` }));
+  for (const m of messages) problems.push({ kind: 'invalid-settings', operationId: op.id, message: `Operation '${op.id}' settings: ${m}.` });
 }
 
 /**
@@ -164,26 +204,15 @@ function settingsProblems(op: Operation): GraphProblem[] {
  */
 function topologicalSort(
   operations: readonly Operation[],
-  index: Map<Operation, number>,
-  channels: readonly DataChannel[],
-  dependencies: readonly OrderingDependency[],
-): { order: Int32Array; cycles: string[][]; steps: number } {
+  from: Int32Array,
+  to: Int32Array,
+): { order: Int32Array; inDegree: Int32Array; cycles: string[][]; steps: number } {
   const n = operations.length;
-  const edgeCount = channels.length + dependencies.length;
-  const from = new Int32Array(edgeCount);
-  const to = new Int32Array(edgeCount);
-  let e = 0;
-  for (const c of channels) {
-    from[e] = index.get(c.source)!;
-    to[e++] = index.get(c.target)!;
-  }
-  for (const d of dependencies) {
-    from[e] = index.get(d.prerequisite)!;
-    to[e++] = index.get(d.dependent)!;
-  }
+  const edgeCount = from.length;
   const out = csr(n, from, to);
-  const inDegree = new Int32Array(n);
-  for (let k = 0; k < edgeCount; k++) inDegree[to[k]!]!++;
+  const degrees = new Int32Array(n);
+  for (let k = 0; k < edgeCount; k++) degrees[to[k]!]!++;
+  const inDegree = degrees.slice();
   const order = new Int32Array(n);
   let head = 0;
   let tail = 0;
@@ -231,22 +260,5 @@ function topologicalSort(
       cycles.push([...path, path[0]!].map((i) => operations[i]!.id));
     }
   }
-  return { order: order.subarray(0, tail), cycles, steps };
-}
-
-/** Compressed adjacency: targets of node v are targets[offsets[v] .. offsets[v+1]). @internal */
-export interface Adjacency {
-  readonly offsets: Int32Array;
-  readonly targets: Int32Array;
-}
-
-/** Builds compressed adjacency lists from edge arrays, keeping edge order. @internal */
-export function csr(n: number, from: Int32Array, to: Int32Array): Adjacency {
-  const offsets = new Int32Array(n + 1);
-  for (let k = 0; k < from.length; k++) offsets[from[k]! + 1]!++;
-  for (let i = 0; i < n; i++) offsets[i + 1]! += offsets[i]!;
-  const fill = offsets.slice(0, n);
-  const targets = new Int32Array(from.length);
-  for (let k = 0; k < from.length; k++) targets[fill[from[k]!]!++] = to[k]!;
-  return { offsets, targets };
+  return { order: order.subarray(0, tail), inDegree: degrees, cycles, steps };
 }

@@ -55,7 +55,8 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
   /** Whether operations must bring their own ids; see {@link GraphOptions.requireIds}. */
   readonly requireIds: boolean;
   private readonly _operations: Operation[] = [];
-  private readonly _members = new Set<Operation>();
+  /** Index of each operation in `_operations`. */
+  private readonly _members = new Map<Operation, number>();
   private readonly _channels: DataChannel[] = [];
   private readonly _dependencies: OrderingDependency[] = [];
   private readonly _idCounters = new Map<string, number>();
@@ -101,7 +102,7 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
         op.assignId(this.deriveId(op));
       }
       this._ids.add(op.id);
-      this._members.add(op);
+      this._members.set(op, this._operations.length);
       this._operations.push(op);
       this._version++;
     }
@@ -128,7 +129,8 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
     target: T,
     targetPort: TP & AcceptedInputPort<T, TP, SP, OutputValue<S, SP>>,
   ): DataChannel<OutputValue<S, SP>> {
-    this.add(source, target);
+    if (!this._members.has(source)) this.add(source);
+    if (!this._members.has(target)) this.add(target);
     const channel = new DataChannel<OutputValue<S, SP>>(source, sourcePort, target, targetPort);
     this._channels.push(channel as DataChannel);
     this._version++;
@@ -276,7 +278,7 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
   /** @internal validation result, cached per graph version. */
   analysis(): GraphAnalysis {
     if (this._analysis?.version !== this._version) {
-      let analysis = analyzeGraph(this._operations, this._channels, this._dependencies);
+      let analysis = analyzeGraph(this._operations, this._members, this._channels, this._dependencies);
       const extra: GraphProblem[] = [];
       for (const out of this._outputs.values()) {
         if (out.operation.getPort(out.port, 'output') === undefined) {
@@ -290,7 +292,7 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
           });
         }
       }
-      if (extra.length > 0) analysis = { ...analysis, problems: [...analysis.problems, ...extra] };
+      if (extra.length > 0) analysis = { ...analysis, problems: [...analysis.problems, ...extra], compiled: undefined };
       this._analysis = { version: this._version, analysis };
     }
     return this._analysis.analysis;

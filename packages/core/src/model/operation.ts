@@ -69,11 +69,12 @@ export abstract class Operation<P extends object = object> {
   private _planned = false;
 
   constructor(...[init]: {} extends P ? [init?: OperationInit<P>] : [init: OperationInit<P>]) { // eslint-disable-line @typescript-eslint/no-empty-object-type
-    const { id, params, ...settings } = (init ?? {}) as OperationPlacement & { params?: P };
-    const owner = new.target.name;
-    if (id !== undefined) this._id = checkId(id, owner);
+    const given = init as (OperationPlacement & { params?: P }) | undefined;
+    const id = given?.id;
+    const params = given?.params;
+    if (id !== undefined) this._id = checkId(id, new.target.name);
     const defaults = readOperationDefaults(new.target);
-    this._settings = Object.freeze({ ...defaults, ...dropUndefined(settings) });
+    this._settings = given === undefined ? defaults : withSettings(defaults, given);
     if (params === undefined) {
       this.params = EMPTY_PARAMS as Readonly<P>;
     } else {
@@ -289,6 +290,17 @@ function checkId(id: string, owner: string): string {
     );
   }
   return id;
+}
+
+/** `defaults` with the settings `init` gives (its keys other than id and params, where defined); `defaults` itself when there are none. */
+function withSettings(defaults: Readonly<OperationSettings>, init: object): Readonly<OperationSettings> {
+  let merged: Record<string, unknown> | undefined;
+  for (const key in init) {
+    if (key === 'id' || key === 'params' || !Object.prototype.hasOwnProperty.call(init, key)) continue;
+    const value = (init as Record<string, unknown>)[key];
+    if (value !== undefined) (merged ??= { ...defaults })[key] = value;
+  }
+  return merged === undefined ? defaults : Object.freeze(merged as OperationSettings);
 }
 
 function dropUndefined<T extends object>(value: T): Partial<T> {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { requireExperimentalDecorators } from './decorator-mode';
 import { OPERATION_IDENTITY_METADATA, OPERATION_OPTIONS_METADATA } from '../metadata/keys';
+import { forgetOperationDefaults } from '../metadata/read';
 import type { OperationSettings } from '../operation-settings';
 
 /**
@@ -66,6 +67,7 @@ export function OperationOptions(declaration: OperationDeclaration) {
     if (Object.keys(settings).length > 0) {
       const ownSettings = (Reflect.getOwnMetadata(OPERATION_OPTIONS_METADATA, ctor) ?? {}) as OperationSettings;
       Reflect.defineMetadata(OPERATION_OPTIONS_METADATA, Object.freeze({ ...ownSettings, ...settings }), ctor);
+      forgetOperationDefaults(ctor);
     }
   };
 }

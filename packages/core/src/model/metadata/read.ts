@@ -24,9 +24,23 @@ export function readClassPorts(ctor: Function): ReadonlyMap<string, CompiledPort
   return ports;
 }
 
-/** Settings from `@OperationOptions` on the class or its ancestors. @internal */
-export function readOperationDefaults(ctor: Function): OperationSettings | undefined { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
-  return Reflect.getMetadata(OPERATION_OPTIONS_METADATA, ctor) as OperationSettings | undefined;
+const defaultsByClass = new WeakMap<Function, Readonly<OperationSettings>>(); // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+const NO_SETTINGS: Readonly<OperationSettings> = Object.freeze({});
+
+/** Settings from `@OperationOptions` on the class or its ancestors, frozen, read once per class. @internal */
+export function readOperationDefaults(ctor: Function): Readonly<OperationSettings> { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+  let defaults = defaultsByClass.get(ctor);
+  if (defaults === undefined) {
+    const declared = Reflect.getMetadata(OPERATION_OPTIONS_METADATA, ctor) as OperationSettings | undefined;
+    defaults = declared === undefined ? NO_SETTINGS : Object.isFrozen(declared) ? declared : Object.freeze({ ...declared });
+    defaultsByClass.set(ctor, defaults);
+  }
+  return defaults;
+}
+
+/** Forgets what {@link readOperationDefaults} read for `ctor` (its options just changed). @internal */
+export function forgetOperationDefaults(ctor: Function): void { // eslint-disable-line @typescript-eslint/no-unsafe-function-type
+  defaultsByClass.delete(ctor);
 }
 
 /** Identity of an operation class: its declared type, version and module. @internal */
