@@ -1,6 +1,7 @@
 import type { ExecutionContext } from '../model/execution-context';
 import type { Operation } from '../model/operation';
 import type { OperationExecutor } from './operation-executor';
+import { engineClock } from './coarse-clock';
 
 /**
  * Runs one attempt of `operation` (inline, or on its executor) and reports
@@ -20,9 +21,11 @@ export function invokeAttempt(
   try {
     returned = executor === undefined ? operation.execute(inputs, context) : executor.execute(operation, inputs, context);
   } catch (error) {
+    engineClock.stale();
     onError(error);
     return;
   }
+  engineClock.stale();
   if (returned !== null && typeof returned === 'object' && typeof (returned as PromiseLike<unknown>).then === 'function') {
     try {
       (returned as PromiseLike<unknown>).then(onValue, onError);

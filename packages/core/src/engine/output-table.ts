@@ -21,7 +21,7 @@ export class OutputTable {
 
   constructor(plan: RunPlan, retainAll: boolean) {
     const n = plan.ids.length;
-    this.values = new Array(n);
+    this.values = new Array(n).fill(undefined);
     this.released = new Uint8Array(n);
     this.keep = new Uint8Array(n);
     this.unread = plan.consumers.slice();

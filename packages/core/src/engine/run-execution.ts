@@ -1,6 +1,7 @@
 import { EMPTY, Subject, type Observable } from 'rxjs';
 import { OperationTimeoutError, OutputUnavailableError, RunCancelledError } from '../errors/errors';
 import { invokeAttempt } from './attempt';
+import { engineClock } from './coarse-clock';
 import { OutputFutures } from './output-futures';
 import { EMPTY_INPUTS, markRead, outputProblem, readInputs } from './port-io';
 import { deepFreeze, OutputTable } from './output-table';
@@ -95,7 +96,7 @@ export class RunExecution implements SlotUser, AttemptHost {
   private readonly startedAt: Float64Array;
   private readonly finishedAt: Float64Array;
   private readonly table: OutputTable;
-  /** Inputs gathered by an operation's first attempt, reused by its retries. */
+  /** Inputs gathered by an operation's first attempt, reused by its retries (kept only when it may retry). */
   private readonly gathered: (Readonly<Record<string, unknown>> | undefined)[];
   private readonly futures = new OutputFutures();
   private outputSubject: Subject<PortValue> | undefined;
@@ -139,9 +140,9 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.startedAt = new Float64Array(n).fill(NaN);
     this.finishedAt = new Float64Array(n).fill(NaN);
     this.table = new OutputTable(plan, config.retainOutputs);
-    this.gathered = new Array(n);
-    this.contexts = new Array(n);
-    this.timers = new Array(n);
+    this.gathered = new Array(n).fill(undefined);
+    this.contexts = new Array(n).fill(undefined);
+    this.timers = new Array(n).fill(undefined);
     this.isCpu = new Uint8Array(n);
     this.executors = new Array(n);
     let cpu = 0;
@@ -294,7 +295,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.status[i] = RUNNING;
     this.running++;
     const attempt = ++this.attempts[i]!;
-    if (attempt === 1) this.startedAt[i] = Date.now();
+    if (attempt === 1) this.startedAt[i] = engineClock.now();
     const context = new RunContext(this, i, attempt);
     this.contexts[i] = context;
     if (this.stream.observed) {
@@ -306,7 +307,8 @@ export class RunExecution implements SlotUser, AttemptHost {
       }
     }
     const op = this.plan.operations[i]!;
-    const timeoutMs = op.settings.timeoutMs ?? this.config.timeoutMs;
+    const own = this.plan.timeouts[i]!;
+    const timeoutMs = own === own ? own : this.config.timeoutMs;
     if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
       this.timers[i] = setTimeout(() => this.onTimeout(i, attempt, timeoutMs), timeoutMs);
     }
@@ -334,7 +336,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     const inputs = readInputs(plan, i, this.table.values);
     // Every channel into i has been read: producers may drop what only i needed.
     markRead(plan, i, this.table);
-    if (this.attempts[i] === 1) this.gathered[i] = inputs;
+    if (this.attempts[i] === 1 && this.retryPolicy(i).maxAttempts > 1) this.gathered[i] = inputs;
     return inputs;
   }
 
@@ -352,7 +354,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     }
     this.endAttempt(i);
     this.status[i] = SUCCEEDED;
-    this.finishedAt[i] = Date.now();
+    this.finishedAt[i] = engineClock.now();
     this.succeeded++;
     if (ports !== null && ports !== undefined && (this.outputSubject !== undefined || anyChannelObserved())) this.showOutputs(i, ports, value as Record<string, unknown>);
     this.settled(i);
@@ -402,7 +404,7 @@ export class RunExecution implements SlotUser, AttemptHost {
    * the run from the event finds a consistent state.
    */
   private recordFailure(i: number, attempt: number, error: unknown, retryable: boolean): void {
-    const policy = this.plan.operations[i]!.settings.retry ?? this.config.retry;
+    const policy = this.retryPolicy(i);
     const willRetry = retryable && attempt < policy.maxAttempts && shouldRetry(policy, error, attempt);
     this.lastErrors.set(i, { error, attempt });
     const id = this.ids[i]!;
@@ -431,7 +433,12 @@ export class RunExecution implements SlotUser, AttemptHost {
     }
   }
 
+  private retryPolicy(i: number): RetryPolicy {
+    return this.plan.operations[i]!.settings.retry ?? this.config.retry;
+  }
+
   private onBackoffEnd(i: number): void {
+    engineClock.stale();
     this.timers[i] = undefined;
     this.backoffs--;
     this.enqueue(i);
@@ -440,6 +447,7 @@ export class RunExecution implements SlotUser, AttemptHost {
   }
 
   private onTimeout(i: number, attempt: number, timeoutMs: number): void {
+    engineClock.stale();
     this.timers[i] = undefined;
     if (!this.isCurrent(i, attempt)) return;
     const error = new OperationTimeoutError(this.ids[i]!, timeoutMs, attempt);
@@ -605,7 +613,7 @@ export class RunExecution implements SlotUser, AttemptHost {
       timestamp: 0,
       operationId: this.ids[i]!,
       attempt,
-      durationMs: Date.now() - this.startedAt[i]!,
+      durationMs: this.finishedAt[i]! - this.startedAt[i]!,
       outputs: summary,
     });
   }

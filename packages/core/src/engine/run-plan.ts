@@ -15,6 +15,8 @@ export interface RunPlan extends CompiledGraph {
   readonly resources: readonly ResourceHint[];
   /** Key of each operation's executor in the engine's `executors`: its `executor` setting, else its resource hint. */
   readonly executorKeys: readonly string[];
+  /** Each operation's own `timeoutMs` setting, NaN where it has none (the run's applies). */
+  readonly timeouts: Float64Array;
   /** Channels leaving operation `i` (empty when none), for channel observers; built on first use. */
   channelsFrom(i: number): readonly DataChannel[];
   /** Every channel of the graph. */
@@ -45,6 +47,7 @@ function compile(graph: GraphDefinition<object, object>): RunPlan {
   const n = operations.length;
   const resources: ResourceHint[] = new Array(n);
   const executorKeys: string[] = new Array(n);
+  const timeouts = new Float64Array(n).fill(NaN);
   for (let k = 0; k < n; k++) {
     const op = operations[k]!;
     op.markPlanned();
@@ -52,6 +55,7 @@ function compile(graph: GraphDefinition<object, object>): RunPlan {
     const resource = settings.resource ?? 'io_bound';
     resources[k] = resource;
     executorKeys[k] = settings.executor ?? resource;
+    if (settings.timeoutMs !== undefined) timeouts[k] = settings.timeoutMs;
   }
   let indexById: Map<string, number> | undefined;
   const lazyIndex: ReadonlyMap<string, number> = {
@@ -67,6 +71,7 @@ function compile(graph: GraphDefinition<object, object>): RunPlan {
     declaredOutputs: graphOutputs.map((o) => o.index),
     resources,
     executorKeys,
+    timeouts,
     indexById: lazyIndex,
   };
 }
