@@ -27,7 +27,8 @@ export class CoarseClock {
     this.valid = true;
     if (!this.expiryQueued) {
       this.expiryQueued = true;
-      queueMicrotask(this.expire);
+      // A promise job, not queueMicrotask: fake timers replace the latter.
+      void RESOLVED.then(this.expire);
     }
     return this.value;
   }
@@ -37,6 +38,8 @@ export class CoarseClock {
     this.valid = false;
   }
 }
+
+const RESOLVED = Promise.resolve();
 
 /** Reads reusing one `Date.now()`, at most. */
 const MAX_REUSE = 64;

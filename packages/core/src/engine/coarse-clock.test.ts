@@ -1,0 +1,51 @@
+import { CoarseClock } from './coarse-clock';
+import { ExecutionEngine } from './execution-engine';
+import { GraphDefinition } from '../graph/graph-definition';
+import { defineOperation } from '../model/define-operation';
+
+describe('CoarseClock', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('reuses one read within a synchronous stretch and reads again after a microtask', async () => {
+    jest.useFakeTimers({ now: 1_000 });
+    const clock = new CoarseClock();
+    expect(clock.now()).toBe(1_000);
+    jest.setSystemTime(1_005);
+    expect(clock.now()).toBe(1_000); // same stretch: reused
+    await Promise.resolve();
+    expect(clock.now()).toBe(1_005);
+  });
+
+  it('reads again once told that time may have passed', () => {
+    jest.useFakeTimers({ now: 2_000 });
+    const clock = new CoarseClock();
+    clock.now();
+    jest.setSystemTime(2_040);
+    clock.stale();
+    expect(clock.now()).toBe(2_040);
+  });
+
+  it('reads again after at most 64 reuses, even in one stretch', () => {
+    jest.useFakeTimers({ now: 3_000 });
+    const clock = new CoarseClock();
+    clock.now();
+    jest.setSystemTime(3_001);
+    const seen = Array.from({ length: 64 }, () => clock.now());
+    expect(seen).toContain(3_001);
+  });
+
+  it('times a synchronous operation by its own work, not by a reused read', async () => {
+    jest.useFakeTimers({ now: 10_000 });
+    const Busy = defineOperation('Busy', { outputs: {} }, () => {
+      jest.setSystemTime(Date.now() + 250); // 250 ms of synchronous work
+      return {};
+    });
+    const graph = new GraphDefinition();
+    const busy = new Busy({ id: 'busy' });
+    graph.add(busy);
+    const engine = new ExecutionEngine();
+    const result = await engine.run(graph);
+    expect(result.getRecord(busy).durationMs).toBe(250);
+    await engine.close();
+  });
+});
