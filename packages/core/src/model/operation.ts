@@ -1,5 +1,6 @@
 import { InvalidParamsError, OperationStateError } from '../errors/errors';
-import { createPort, type CompiledPort } from './ports/port-descriptor';
+import type { CompiledPort } from './ports/port-descriptor';
+import { withPort } from './ports/port-layouts';
 import { readClassPorts, readOperationDefaults, readOperationIdentity } from './metadata/read';
 import type { DynamicPorts, Outputs, PortDescriptor, PortDirection, PortOptions } from './ports/port';
 import type { ExecutionContext } from './execution-context';
@@ -64,7 +65,7 @@ export abstract class Operation<P extends object = object> {
    */
   readonly params: Readonly<P>;
   private _id: string | undefined;
-  private _extraPorts: Map<string, CompiledPort> | undefined;
+  private _extraPorts: ReadonlyMap<string, CompiledPort> | undefined;
   private _settings: Readonly<OperationSettings>;
   private _planned = false;
 
@@ -251,9 +252,7 @@ export abstract class Operation<P extends object = object> {
   private addPort(name: string, direction: PortDirection, options: PortOptions): this {
     const owner = this._id ?? this.constructor.name;
     if (this.portMap().has(name)) throw new OperationStateError(`${owner}: port '${name}' is declared twice; give each port its own name`);
-    const port = createPort(owner, name, direction, options);
-    this._extraPorts ??= new Map(readClassPorts(this.constructor));
-    this._extraPorts.set(name, port);
+    this._extraPorts = withPort(this.portMap(), owner, name, direction, options);
     return this;
   }
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { OPERATION_IDENTITY_METADATA, OPERATION_OPTIONS_METADATA, PORTS_METADATA } from './keys';
 import type { PortRecord } from './record';
 import { createPort, type CompiledPort } from '../ports/port-descriptor';
+import { markClassPorts } from '../ports/port-layouts';
 import type { OperationSettings } from '../operation-settings';
 import type { PortDescriptor } from '../ports/port';
 
@@ -21,6 +22,7 @@ export function readClassPorts(ctor: Function): ReadonlyMap<string, CompiledPort
     ports.set(record.name, createPort(ctor.name, record.name, record.direction, record.options));
   }
   classPorts.set(ctor, ports);
+  markClassPorts(ports);
   return ports;
 }
 
