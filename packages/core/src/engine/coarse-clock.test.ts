@@ -49,3 +49,29 @@ describe('CoarseClock', () => {
     await engine.close();
   });
 });
+
+describe('event timestamps', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('are the operation records’ own stamps, read afresh after subscribers ran', async () => {
+    jest.useFakeTimers({ now: 50_000 });
+    const Step = defineOperation('Step', { outputs: {} }, () => ({}));
+    const graph = new GraphDefinition();
+    const a = new Step({ id: 'a' });
+    const b = new Step({ id: 'b' });
+    graph.dependsOn(b, a);
+    const engine = new ExecutionEngine();
+    const run = engine.start(graph);
+    const stamps: Record<string, number> = {};
+    run.events$.subscribe((event) => {
+      if (event.type === 'OperationStarted' || event.type === 'OperationCompleted') stamps[`${event.type}:${event.operationId}`] = event.timestamp;
+      // A slow subscriber: 100 ms pass while it handles a's completion.
+      if (event.type === 'OperationCompleted' && event.operationId === 'a') jest.setSystemTime(Date.now() + 100);
+    });
+    const result = await run.result;
+    expect(stamps['OperationCompleted:a']).toBe(result.getRecord(a).finishedAt);
+    expect(stamps['OperationStarted:b']).toBe(result.getRecord(b).startedAt);
+    expect(stamps['OperationStarted:b']! - stamps['OperationCompleted:a']!).toBe(100);
+    await engine.close();
+  });
+});

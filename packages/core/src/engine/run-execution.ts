@@ -132,7 +132,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.variables = config.variables;
     this.logger = config.logger;
     this.pool = config.pool;
-    this.stream = new RunEventStream(config.engineEvents);
+    this.stream = new RunEventStream(config.engineEvents, markClockStale);
     const n = (this.n = plan.operations.length);
     this.status = new Uint8Array(n);
     this.attempts = new Uint32Array(n);
@@ -295,11 +295,12 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.status[i] = RUNNING;
     this.running++;
     const attempt = ++this.attempts[i]!;
-    if (attempt === 1) this.startedAt[i] = engineClock.now();
+    const now = engineClock.now();
+    if (attempt === 1) this.startedAt[i] = now;
     const context = new RunContext(this, i, attempt);
     this.contexts[i] = context;
     if (this.stream.observed) {
-      this.stream.emit({ type: 'OperationStarted', runId: this.runId, seq: 0, timestamp: 0, operationId: this.ids[i]!, attempt });
+      this.stream.emit({ type: 'OperationStarted', runId: this.runId, seq: 0, timestamp: now, operationId: this.ids[i]!, attempt });
       if (this.stopping !== undefined) {
         // A subscriber stopped the run on that event: end the attempt unrun.
         this.onFailure(i, attempt, new RunCancelledError(this.stopReason), false);
@@ -610,13 +611,18 @@ export class RunExecution implements SlotUser, AttemptHost {
       type: 'OperationCompleted',
       runId: this.runId,
       seq: 0,
-      timestamp: 0,
+      timestamp: this.finishedAt[i]!,
       operationId: this.ids[i]!,
       attempt,
       durationMs: this.finishedAt[i]! - this.startedAt[i]!,
       outputs: summary,
     });
   }
+}
+
+/** Subscribers ran: the next clock read must be fresh. */
+function markClockStale(): void {
+  engineClock.stale();
 }
 
 /**

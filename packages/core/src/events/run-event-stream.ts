@@ -7,7 +7,9 @@ import type { EngineEvent } from './events';
  * reacts to an event by causing another (say, cancels the run from an
  * `OperationStarted` handler): the new event waits until every subscriber
  * has seen the current one, so each subscriber sees `seq` 1, 2, 3... and
- * `RunCompleted` last.
+ * `RunCompleted` last. An event built with a `timestamp` keeps it (the
+ * engine passes the clock read it made for the operation's own record);
+ * one built with 0 is stamped now.
  * @internal
  */
 export class RunEventStream {
@@ -17,7 +19,14 @@ export class RunEventStream {
   private readonly backlog: EngineEvent[] = [];
   private completing = false;
 
-  constructor(private readonly engineEvents: Subject<EngineEvent>) {}
+  /**
+   * @param afterDelivery - called after subscribers have seen an event
+   * (their code ran: time may have passed).
+   */
+  constructor(
+    private readonly engineEvents: Subject<EngineEvent>,
+    private readonly afterDelivery?: () => void,
+  ) {}
 
   /** The run's events; completes after `RunCompleted`. */
   get events$(): Observable<EngineEvent> {
@@ -33,7 +42,7 @@ export class RunEventStream {
   emit(event: EngineEvent): void {
     const stamped = event as { seq: number; timestamp: number };
     stamped.seq = ++this.seq;
-    stamped.timestamp = Date.now();
+    if (stamped.timestamp === 0) stamped.timestamp = Date.now();
     if (this.delivering) {
       this.backlog.push(event);
       return;
@@ -44,8 +53,9 @@ export class RunEventStream {
       // The backlog grows while we drain it when subscribers keep reacting.
       for (let k = 0; k < this.backlog.length; k++) this.deliver(this.backlog[k]!);
     } finally {
-      this.backlog.length = 0;
+      if (this.backlog.length > 0) this.backlog.length = 0;
       this.delivering = false;
+      this.afterDelivery?.();
     }
     if (this.completing) this.subject.complete();
   }
