@@ -13,6 +13,7 @@ import type { RunHandle } from './run-handle';
 import { RunExecution } from './run-execution';
 import { planFor, type RunPlan } from './run-plan';
 import { SlotPool } from './slot-pool';
+import type { OperationExecutor } from './operation-executor';
 import { describeKind, engineOptionProblems, graphInputProblems, runOptionProblems, type EngineOptions, type ExecutorMap, type RunArguments, type RunOptions } from './engine-options';
 
 export type { EngineOptions, ExecutorMap, RunArguments, RunOptions } from './engine-options';
@@ -37,7 +38,8 @@ export class ExecutionEngine {
   private readonly pool: SlotPool;
   private closed = false;
   /** Plans whose operations this engine's executors accepted. */
-  private readonly acceptedPlans = new WeakSet<RunPlan>();
+  /** Plans this engine's executors accepted, with each operation's executor (undefined: all run inline). */
+  private readonly acceptedPlans = new WeakMap<RunPlan, readonly (OperationExecutor | undefined)[] | undefined>();
 
   constructor(options: EngineOptions = {}) {
     const problems = engineOptionProblems(options);
@@ -81,7 +83,7 @@ export class ExecutionEngine {
     const problems = runOptionProblems(options);
     if (problems.length > 0) throw new InvalidOptionsError('run options', problems);
     const plan = planFor(graph as GraphDefinition<object, object>);
-    this.checkExecutors(plan);
+    const executors = this.checkExecutors(plan);
     const inputProblems = graphInputProblems(graph as GraphDefinition<object, object>, options.inputs);
     if (inputProblems.length > 0) throw new InvalidOptionsError(`inputs of graph '${graph.name}'`, inputProblems);
     const o = this.options;
@@ -95,7 +97,7 @@ export class ExecutionEngine {
       timeoutMs: o.timeoutMs,
       logger: o.logger,
       random: o.random,
-      executors: o.executors,
+      executors,
       engineEvents: this.engineEvents,
       inputs: { ...options.inputs },
       freezeValues: o.freezeValues,
@@ -146,11 +148,17 @@ export class ExecutionEngine {
     }
   }
 
-  /** Asks each operation's executor whether it can run it; throws every refusal at once. */
-  private checkExecutors(plan: RunPlan): void {
-    if (this.acceptedPlans.has(plan)) return;
+  /**
+   * Asks each operation's executor whether it can run it; throws every
+   * refusal at once. Returns each operation's executor (undefined when all
+   * run inline), once per plan.
+   */
+  private checkExecutors(plan: RunPlan): readonly (OperationExecutor | undefined)[] | undefined {
+    if (this.acceptedPlans.has(plan)) return this.acceptedPlans.get(plan);
     const problems: ExecutorProblem[] = [];
     const { executors } = this.options;
+    const chosen: (OperationExecutor | undefined)[] = new Array(plan.operations.length).fill(undefined);
+    let any = false;
     for (let i = 0; i < plan.operations.length; i++) {
       const resource = plan.resources[i]!;
       const key = plan.executorKeys[i]!;
@@ -167,6 +175,8 @@ export class ExecutionEngine {
         });
         continue;
       }
+      chosen[i] = executor;
+      if (executor !== undefined) any = true;
       const reasons = executor?.validate?.(plan.operations[i]!) ?? [];
       for (const reason of reasons) {
         problems.push({
@@ -178,7 +188,9 @@ export class ExecutionEngine {
       }
     }
     if (problems.length > 0) throw new GraphValidationError(plan.graphName, problems);
-    this.acceptedPlans.add(plan);
+    const resolved = any ? chosen : undefined;
+    this.acceptedPlans.set(plan, resolved);
+    return resolved;
   }
 
   /**

@@ -12,7 +12,6 @@ import type { ExecutionResult, OperationStatus, RunStatus } from '../results/exe
 import { buildExecutionResult } from '../results/run-result';
 import type { Logger } from '../logging/logger';
 import type { OperationExecutor } from './operation-executor';
-import type { ExecutorMap } from './execution-engine';
 import type { CompiledPort } from '../model/ports/port-descriptor';
 import { anyChannelObserved } from '../graph/data-channel';
 import { ReadyQueue } from './ready-queue';
@@ -37,7 +36,8 @@ export interface RunConfig {
   readonly timeoutMs: number | undefined;
   readonly logger: Logger;
   readonly random: () => number;
-  readonly executors: ExecutorMap;
+  /** The executor of each operation, by position; undefined when every operation runs inline. */
+  readonly executors: readonly (OperationExecutor | undefined)[] | undefined;
   readonly engineEvents: Subject<EngineEvent>;
   /** Values of the graph's inputs, by name (checked by the engine). */
   readonly inputs: Readonly<Record<string, unknown>>;
@@ -109,7 +109,7 @@ export class RunExecution implements SlotUser, AttemptHost {
   private readonly cpuReady: ReadyQueue;
   private readonly ioReady: ReadyQueue;
   private readonly isCpu: Uint8Array;
-  private readonly executors: (OperationExecutor | undefined)[];
+  private readonly executors: readonly (OperationExecutor | undefined)[] | undefined;
 
   private running = 0;
   private backoffs = 0;
@@ -143,17 +143,9 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.gathered = new Array(n).fill(undefined);
     this.contexts = new Array(n).fill(undefined);
     this.timers = new Array(n).fill(undefined);
-    this.isCpu = new Uint8Array(n);
-    this.executors = new Array(n);
-    let cpu = 0;
-    for (let i = 0; i < n; i++) {
-      const resource = plan.resources[i]!;
-      if (resource === 'cpu_bound' || resource === 'memory_bound') {
-        this.isCpu[i] = 1;
-        cpu++;
-      }
-      this.executors[i] = config.executors[plan.executorKeys[i]!];
-    }
+    this.isCpu = plan.cpuBound;
+    this.executors = config.executors;
+    const cpu = plan.cpuCount;
     this.cpuReady = new ReadyQueue(cpu);
     this.ioReady = new ReadyQueue(n - cpu);
     this.result = new Promise((resolve) => (this.resolveResult = resolve));
@@ -323,7 +315,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     }
     invokeAttempt(
       op,
-      this.executors[i],
+      this.executors === undefined ? undefined : this.executors[i],
       inputs,
       context,
       (value) => this.onSuccess(i, attempt, value),

@@ -15,6 +15,10 @@ export interface RunPlan extends CompiledGraph {
   readonly resources: readonly ResourceHint[];
   /** Key of each operation's executor in the engine's `executors`: its `executor` setting, else its resource hint. */
   readonly executorKeys: readonly string[];
+  /** 1 where the operation is CPU- or memory-bound (takes a CPU slot). */
+  readonly cpuBound: Uint8Array;
+  /** Number of CPU- or memory-bound operations. */
+  readonly cpuCount: number;
   /** Each operation's own `timeoutMs` setting, NaN where it has none (the run's applies). */
   readonly timeouts: Float64Array;
   /** Channels leaving operation `i` (empty when none), for channel observers; built on first use. */
@@ -48,12 +52,18 @@ function compile(graph: GraphDefinition<object, object>): RunPlan {
   const resources: ResourceHint[] = new Array(n);
   const executorKeys: string[] = new Array(n);
   const timeouts = new Float64Array(n).fill(NaN);
+  const cpuBound = new Uint8Array(n);
+  let cpuCount = 0;
   for (let k = 0; k < n; k++) {
     const op = operations[k]!;
     op.markPlanned();
     const settings = op.settings;
     const resource = settings.resource ?? 'io_bound';
     resources[k] = resource;
+    if (resource === 'cpu_bound' || resource === 'memory_bound') {
+      cpuBound[k] = 1;
+      cpuCount++;
+    }
     executorKeys[k] = settings.executor ?? resource;
     if (settings.timeoutMs !== undefined) timeouts[k] = settings.timeoutMs;
   }
@@ -72,6 +82,8 @@ function compile(graph: GraphDefinition<object, object>): RunPlan {
     resources,
     executorKeys,
     timeouts,
+    cpuBound,
+    cpuCount,
     indexById: lazyIndex,
   };
 }
