@@ -52,6 +52,10 @@ export class DataChannel<T = unknown> {
     readonly target: Operation,
     /** The input port on `target`. */
     readonly targetPort: string,
+    /** @internal index of `source` in its graph's operations */
+    readonly sourceIndex: number = -1,
+    /** @internal index of `target` in its graph's operations */
+    readonly targetIndex: number = -1,
   ) {}
 
   /** The values produced on this edge by the next run to begin; completes when that run ends. */

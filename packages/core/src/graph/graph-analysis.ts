@@ -31,29 +31,33 @@ export interface GraphAnalysis {
   readonly compiled: CompiledGraph | undefined;
 }
 
-/** Checks a graph's operations, channels and dependencies. @internal */
+/**
+ * Checks a graph's operations, channels and dependencies. `duplicates` are
+ * the operations whose id an earlier one has, `byId` the first operation of
+ * each id (the graph tracks both as operations are added). @internal
+ */
 export function analyzeGraph(
   operations: readonly Operation[],
   index: ReadonlyMap<Operation, number>,
   channels: readonly DataChannel[],
   dependencies: readonly OrderingDependency[],
+  duplicates: readonly Operation[],
+  byId: ReadonlyMap<string, Operation>,
 ): GraphAnalysis {
   const problems: GraphProblem[] = [];
   let steps = 0;
   const n = operations.length;
-  const byId = new Map<string, Operation>();
   const wiring = new Wiring(n, channels.length);
+  for (const op of duplicates) {
+    const other = byId.get(op.id)!;
+    problems.push({
+      kind: 'duplicate-id',
+      operationId: op.id,
+      message: `Two operations have the id '${op.id}' (${other.type} and ${op.type}); give each a unique id.`,
+    });
+  }
   for (let i = 0; i < n; i++) {
     const op = operations[i]!;
-    const id = op.id;
-    const other = byId.get(id);
-    if (other !== undefined && other !== op) {
-      problems.push({
-        kind: 'duplicate-id',
-        operationId: id,
-        message: `Two operations have the id '${id}' (${other.type} and ${op.type}); give each a unique id.`,
-      });
-    } else byId.set(id, op);
     settingsProblems(op, problems);
     wiring.addOperation(i, op);
     steps++;
@@ -67,8 +71,8 @@ export function analyzeGraph(
   for (let c = 0; c < channels.length; c++) {
     steps++;
     const channel = channels[c]!;
-    const s = index.get(channel.source)!;
-    const t = index.get(channel.target)!;
+    const s = channel.sourceIndex;
+    const t = channel.targetIndex;
     from[c] = s;
     to[c] = t;
     const source = channel.source.portMap().get(channel.sourcePort);

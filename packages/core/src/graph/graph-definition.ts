@@ -60,7 +60,10 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
   private readonly _channels: DataChannel[] = [];
   private readonly _dependencies: OrderingDependency[] = [];
   private readonly _idCounters = new Map<string, number>();
-  private readonly _ids = new Set<string>();
+  /** The first operation given each id. */
+  private readonly _ids = new Map<string, Operation>();
+  /** Operations whose id an earlier operation has (a validation problem). */
+  private readonly _duplicates: Operation[] = [];
   private readonly _inputs = new Map<string, GraphInput>();
   private readonly _outputs = new Map<string, GraphOutput>();
   private _version = 0;
@@ -101,7 +104,9 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
         }
         op.assignId(this.deriveId(op));
       }
-      this._ids.add(op.id);
+      const id = op.id;
+      if (this._ids.has(id)) this._duplicates.push(op);
+      else this._ids.set(id, op);
       this._members.set(op, this._operations.length);
       this._operations.push(op);
       this._version++;
@@ -129,9 +134,9 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
     target: T,
     targetPort: TP & AcceptedInputPort<T, TP, SP, OutputValue<S, SP>>,
   ): DataChannel<OutputValue<S, SP>> {
-    if (!this._members.has(source)) this.add(source);
-    if (!this._members.has(target)) this.add(target);
-    const channel = new DataChannel<OutputValue<S, SP>>(source, sourcePort, target, targetPort);
+    const s = this._members.get(source) ?? this.indexOfAdded(source);
+    const t = this._members.get(target) ?? this.indexOfAdded(target);
+    const channel = new DataChannel<OutputValue<S, SP>>(source, sourcePort, target, targetPort, s, t);
     this._channels.push(channel as DataChannel);
     this._version++;
     return channel;
@@ -278,7 +283,7 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
   /** @internal validation result, cached per graph version. */
   analysis(): GraphAnalysis {
     if (this._analysis?.version !== this._version) {
-      let analysis = analyzeGraph(this._operations, this._members, this._channels, this._dependencies);
+      let analysis = analyzeGraph(this._operations, this._members, this._channels, this._dependencies, this._duplicates, this._ids);
       const extra: GraphProblem[] = [];
       for (const out of this._outputs.values()) {
         if (out.operation.getPort(out.port, 'output') === undefined) {
@@ -310,6 +315,12 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
   /** @internal the same as {@link GraphDefinition.revision}. */
   get version(): number {
     return this._version;
+  }
+
+  /** Adds `op` and returns its index. */
+  private indexOfAdded(op: Operation): number {
+    this.add(op);
+    return this._members.get(op)!;
   }
 
   private deriveId(op: Operation): string {
