@@ -97,12 +97,13 @@ export class RunExecution implements SlotUser, AttemptHost {
   private readonly finishedAt: Float64Array;
   private readonly table: OutputTable;
   /** Inputs gathered by an operation's first attempt, reused by its retries (kept only when it may retry). */
-  private readonly gathered: (Readonly<Record<string, unknown>> | undefined)[];
+  private readonly gathered = new Map<number, Readonly<Record<string, unknown>>>();
   private readonly futures = new OutputFutures();
   private outputSubject: Subject<PortValue> | undefined;
   private boundChannels: DataChannel[] | undefined;
   private readonly contexts: (RunContext | undefined)[];
-  private readonly timers: (ReturnType<typeof setTimeout> | undefined)[];
+  /** Timeout and backoff timers, by operation (few operations have one). */
+  private readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
   private readonly reasons = new Map<number, string>();
   private readonly upstream = new Map<number, string>();
   private readonly lastErrors = new Map<number, { error: unknown; attempt: number }>();
@@ -140,9 +141,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.startedAt = new Float64Array(n).fill(NaN);
     this.finishedAt = new Float64Array(n).fill(NaN);
     this.table = new OutputTable(plan, config.retainOutputs);
-    this.gathered = new Array(n).fill(undefined);
     this.contexts = new Array(n).fill(undefined);
-    this.timers = new Array(n).fill(undefined);
     this.isCpu = plan.cpuBound;
     this.executors = config.executors;
     const cpu = plan.cpuCount;
@@ -195,7 +194,7 @@ export class RunExecution implements SlotUser, AttemptHost {
 
   /** Operation `i` reached a final state: its kept inputs go, whoever waits for its outputs hears. */
   private settled(i: number): void {
-    this.gathered[i] = undefined;
+    if (this.gathered.size > 0) this.gathered.delete(i);
     if (!this.futures.empty) this.settleWaiters(i);
   }
 
@@ -303,9 +302,9 @@ export class RunExecution implements SlotUser, AttemptHost {
     const own = this.plan.timeouts[i]!;
     const timeoutMs = own === own ? own : this.config.timeoutMs;
     if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
-      this.timers[i] = setTimeout(() => this.onTimeout(i, attempt, timeoutMs), timeoutMs);
+      this.timers.set(i, setTimeout(() => this.onTimeout(i, attempt, timeoutMs), timeoutMs));
     }
-    let inputs = this.gathered[i];
+    let inputs = attempt === 1 ? undefined : this.gathered.get(i);
     if (inputs === undefined) try {
       inputs = this.gatherInputs(i);
     } catch (error) {
@@ -329,7 +328,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     const inputs = readInputs(plan, i, this.table.values);
     // Every channel into i has been read: producers may drop what only i needed.
     markRead(plan, i, this.table);
-    if (this.attempts[i] === 1 && this.retryPolicy(i).maxAttempts > 1) this.gathered[i] = inputs;
+    if (this.attempts[i] === 1 && this.retryPolicy(i).maxAttempts > 1) this.gathered.set(i, inputs);
     return inputs;
   }
 
@@ -406,7 +405,7 @@ export class RunExecution implements SlotUser, AttemptHost {
       delayMs = Math.min(retryDelay(policy, attempt, this.config.random), MAX_TIMER_MS);
       this.status[i] = BACKOFF;
       this.backoffs++;
-      this.timers[i] = setTimeout(() => this.onBackoffEnd(i), delayMs);
+      this.timers.set(i, setTimeout(() => this.onBackoffEnd(i), delayMs));
     } else {
       this.status[i] = FAILED;
       this.finishedAt[i] = Date.now();
@@ -432,7 +431,7 @@ export class RunExecution implements SlotUser, AttemptHost {
 
   private onBackoffEnd(i: number): void {
     engineClock.stale();
-    this.timers[i] = undefined;
+    this.timers.delete(i);
     this.backoffs--;
     this.enqueue(i);
     this.pool.dispatch();
@@ -441,7 +440,7 @@ export class RunExecution implements SlotUser, AttemptHost {
 
   private onTimeout(i: number, attempt: number, timeoutMs: number): void {
     engineClock.stale();
-    this.timers[i] = undefined;
+    this.timers.delete(i);
     if (!this.isCurrent(i, attempt)) return;
     const error = new OperationTimeoutError(this.ids[i]!, timeoutMs, attempt);
     this.contexts[i]?.abort(error);
@@ -450,10 +449,12 @@ export class RunExecution implements SlotUser, AttemptHost {
 
   /** Frees an attempt's slot, timer and context. */
   private endAttempt(i: number): void {
-    const timer = this.timers[i];
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      this.timers[i] = undefined;
+    if (this.timers.size > 0) {
+      const timer = this.timers.get(i);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        this.timers.delete(i);
+      }
     }
     this.contexts[i] = undefined;
     this.status[i] = PENDING;
@@ -501,8 +502,8 @@ export class RunExecution implements SlotUser, AttemptHost {
       if (s === RUNNING) {
         this.contexts[i]?.abort(abortReason);
       } else if (s === BACKOFF) {
-        clearTimeout(this.timers[i]);
-        this.timers[i] = undefined;
+        clearTimeout(this.timers.get(i));
+        this.timers.delete(i);
         this.backoffs--;
         this.settle(i, CANCELLED, reason, false);
       } else if (s === PENDING || s === QUEUED) {
