@@ -400,6 +400,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     const willRetry = retryable && attempt < policy.maxAttempts && shouldRetry(policy, error, attempt);
     this.lastErrors.set(i, { error, attempt });
     const id = this.ids[i]!;
+    const now = engineClock.now();
     let delayMs = 0;
     if (willRetry) {
       delayMs = Math.min(retryDelay(policy, attempt, this.config.random), MAX_TIMER_MS);
@@ -408,13 +409,13 @@ export class RunExecution implements SlotUser, AttemptHost {
       this.timers.set(i, setTimeout(() => this.onBackoffEnd(i), delayMs));
     } else {
       this.status[i] = FAILED;
-      this.finishedAt[i] = Date.now();
+      this.finishedAt[i] = now;
       this.failed++;
       this.settled(i);
     }
     if (this.stream.observed) {
       const summary = summarizeError(error);
-      this.stream.emit({ type: 'OperationFailed', runId: this.runId, seq: 0, timestamp: 0, operationId: id, attempt, error: summary, willRetry });
+      this.stream.emit({ type: 'OperationFailed', runId: this.runId, seq: 0, timestamp: now, operationId: id, attempt, error: summary, willRetry });
       if (this.status[i] === BACKOFF) {
         this.stream.emit({ type: 'OperationRetrying', runId: this.runId, seq: 0, timestamp: 0, operationId: id, attempt: attempt + 1, delayMs, error: summary });
       }
@@ -518,7 +519,8 @@ export class RunExecution implements SlotUser, AttemptHost {
   private settle(i: number, state: typeof SKIPPED | typeof CANCELLED, reason: string, interrupted: boolean): void {
     this.status[i] = state;
     this.reasons.set(i, reason);
-    if (this.attempts[i] !== 0) this.finishedAt[i] = Date.now();
+    const now = engineClock.now();
+    if (this.attempts[i] !== 0) this.finishedAt[i] = now;
     if (state === SKIPPED) this.skipped++;
     else this.cancelled++;
     this.settled(i);
@@ -530,13 +532,13 @@ export class RunExecution implements SlotUser, AttemptHost {
           type: 'OperationSkipped',
           runId: this.runId,
           seq: 0,
-          timestamp: 0,
+          timestamp: now,
           operationId,
           reason,
           ...(cause === undefined ? {} : { upstreamOperationId: cause }),
         });
       } else {
-        this.stream.emit({ type: 'OperationCancelled', runId: this.runId, seq: 0, timestamp: 0, operationId, reason, attempt: this.attempts[i]!, interrupted });
+        this.stream.emit({ type: 'OperationCancelled', runId: this.runId, seq: 0, timestamp: now, operationId, reason, attempt: this.attempts[i]!, interrupted });
       }
     }
   }
