@@ -133,7 +133,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.variables = config.variables;
     this.logger = config.logger;
     this.pool = config.pool;
-    this.stream = new RunEventStream(config.engineEvents, markClockStale);
+    this.stream = new RunEventStream(config.engineEvents, engineClock);
     const n = (this.n = plan.operations.length);
     this.status = new Uint8Array(n);
     this.attempts = new Uint32Array(n);
@@ -208,7 +208,7 @@ export class RunExecution implements SlotUser, AttemptHost {
   begin(): void {
     if (this.began) return;
     this.began = true;
-    this.runStartedAt = Date.now();
+    this.runStartedAt = engineClock.now();
     if (anyChannelObserved()) {
       for (const channel of this.plan.channels) if (channel.observed && channel.bind(this.runId)) (this.boundChannels ??= []).push(channel);
     }
@@ -239,6 +239,7 @@ export class RunExecution implements SlotUser, AttemptHost {
   /** Used by RunContext.reportProgress. */
   emitProgress(index: number, attempt: number, fraction: number, message: string | undefined, data?: Readonly<Record<string, unknown>>): void {
     if (!this.isCurrent(index, attempt) || !this.stream.observed) return;
+    engineClock.stale(); // reported from the operation's code: time has passed
     const clamped = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
     this.stream.emit({
       type: 'OperationProgress',
@@ -549,7 +550,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.finished = true;
     this.pool.leave(this);
     const status: RunStatus = this.stopping === 'cancelled' ? 'cancelled' : this.failed > 0 ? 'failed' : 'succeeded';
-    const finishedAt = Date.now();
+    const finishedAt = engineClock.now();
     const counts = this.counts();
     const reason = this.stopping === undefined ? undefined : this.stopReason;
     if (this.stream.observed) {
@@ -613,11 +614,6 @@ export class RunExecution implements SlotUser, AttemptHost {
       outputs: summary,
     });
   }
-}
-
-/** Subscribers ran: the next clock read must be fresh. */
-function markClockStale(): void {
-  engineClock.stale();
 }
 
 /**

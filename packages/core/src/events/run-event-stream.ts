@@ -1,6 +1,15 @@
 import { Subject, type Observable } from 'rxjs';
 import type { EngineEvent } from './events';
 
+/** The clock a {@link RunEventStream} stamps events with. @internal */
+export interface EventClock {
+  now(): number;
+  /** Time may have passed since the last reading. */
+  stale(): void;
+}
+
+const DATE_CLOCK: EventClock = { now: () => Date.now(), stale: () => undefined };
+
 /**
  * The events of one run, fanned out to the run's subscribers and the
  * engine's. Stamps `seq` and `timestamp`, and keeps order when a subscriber
@@ -20,12 +29,13 @@ export class RunEventStream {
   private completing = false;
 
   /**
-   * @param afterDelivery - called after subscribers have seen an event
-   * (their code ran: time may have passed).
+   * @param clock - stamps events built without a timestamp, and is told
+   * after each delivery that time may have passed (subscribers' code ran).
+   * One clock for every stamp keeps timestamps from going back.
    */
   constructor(
     private readonly engineEvents: Subject<EngineEvent>,
-    private readonly afterDelivery?: () => void,
+    private readonly clock: EventClock = DATE_CLOCK,
   ) {}
 
   /** The run's events; completes after `RunCompleted`. */
@@ -42,7 +52,7 @@ export class RunEventStream {
   emit(event: EngineEvent): void {
     const stamped = event as { seq: number; timestamp: number };
     stamped.seq = ++this.seq;
-    if (stamped.timestamp === 0) stamped.timestamp = Date.now();
+    if (stamped.timestamp === 0) stamped.timestamp = this.clock.now();
     if (this.delivering) {
       this.backlog.push(event);
       return;
@@ -55,7 +65,7 @@ export class RunEventStream {
     } finally {
       if (this.backlog.length > 0) this.backlog.length = 0;
       this.delivering = false;
-      this.afterDelivery?.();
+      this.clock.stale();
     }
     if (this.completing) this.subject.complete();
   }
