@@ -9,6 +9,16 @@ export type { OperationRef, OperationResolver, ModuleLocation, RefSettings } fro
 export { ModuleResolver, type ModuleResolverOptions } from './model/module-resolver';
 export { jsonProblem, canonicalJson, type JsonValue } from './model/plain-data';
 export { v8Codec, serializationProblem, type ValueCodec } from './values/value-codec';
+export type {
+  CheckpointStore,
+  CheckpointRun,
+  CheckpointSession,
+  CheckpointRecord,
+  CheckpointRunSummary,
+  StoredOperation,
+  EncodedOutput,
+} from './durability/checkpoint-store';
+export { MemoryCheckpointStore, type MemoryRunRecord } from './durability/memory-checkpoint-store';
 export { Input, Collect, type InputOptions, type DecoratedValue, type PortKeyCheck, type DecoratorTypeMismatch, type DecoratorKindMismatch, type NotAPortProperty } from './model/decorators/input';
 export { Output } from './model/decorators/output';
 export { requireExperimentalDecorators } from './model/decorators/decorator-mode';
@@ -55,6 +65,7 @@ export {
   OperationStateError,
   OperationRefError,
   ValueNotSerializableError,
+  UnknownRunError,
   OutputUnavailableError,
   PortflowError,
   GraphValidationError,
@@ -66,7 +77,7 @@ export {
   UnknownOperationError,
   type PortTypeErrorDetails,
 } from './errors/errors';
-export { type OperationSettings, type ResourceHint, RESOURCE_HINTS } from './model/operation-settings';
+export { type OperationSettings, type CacheSetting, type ResourceHint, RESOURCE_HINTS } from './model/operation-settings';
 export { type RetryPolicy, NO_RETRY, retryDelay } from './model/retry-policy';
 export type { ExecutionContext, ProgressDetails } from './model/execution-context';
 export { GraphInput, Value } from './model/graph-input';
@@ -115,6 +126,7 @@ export {
   type OperationProgress,
   type OperationRetrying,
   type OperationCompleted,
+  type OperationRestored,
   type OperationFailed,
   type OperationSkipped,
   type OperationCancelled,

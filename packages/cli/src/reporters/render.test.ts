@@ -67,13 +67,15 @@ describe('renderFrame', () => {
 });
 
 describe('eventLine', () => {
-  it('has a line for completions, retries, final failures, skips and cancellations only', () => {
+  it('has a line for completions, restores, retries, final failures, skips and cancellations only', () => {
     const state = new RunState(steps, 0);
     const step = state.steps.get('fit')!;
     const error = { name: 'Error', message: 'boom' };
     expect(eventLine({ ...base, type: 'OperationStarted', operationId: 'fit', attempt: 1 }, step, colors)).toBeUndefined();
     expect(eventLine({ ...base, type: 'OperationCompleted', operationId: 'fit', attempt: 2, durationMs: 1_234, outputs: {} }, step, colors)).toBe('✔ fit train · 1.23s · attempt 2');
     expect(eventLine({ ...base, type: 'OperationRetrying', operationId: 'fit', attempt: 2, delayMs: 100, error }, step, colors)).toBe('↻ fit attempt 1 failed: boom — attempt 2 in 100ms');
+    expect(eventLine({ ...base, type: 'OperationRestored', operationId: 'fit', cacheKey: 'k', fromRunId: 'run-1' }, step, colors)).toBe('✔ fit train · restored from run run-1');
+    expect(state.apply({ ...base, type: 'OperationRestored', operationId: 'fit', cacheKey: 'k', fromRunId: 'run-1' })).toMatchObject({ status: 'succeeded', detail: 'restored from run run-1' });
     expect(eventLine({ ...base, type: 'OperationFailed', operationId: 'fit', attempt: 1, error, willRetry: true }, step, colors)).toBeUndefined();
     expect(eventLine({ ...base, type: 'OperationFailed', operationId: 'fit', attempt: 3, error, willRetry: false }, step, colors)).toBe('✖ fit failed after 3 attempts: Error: boom');
     expect(eventLine({ ...base, type: 'OperationSkipped', operationId: 'fit', reason: "upstream 'load' failed" }, step, colors)).toBe("↷ fit skipped: upstream 'load' failed");

@@ -16,6 +16,8 @@ export function eventLine(event: EngineEvent, step: StepState, colors: Colors): 
   switch (event.type) {
     case 'OperationCompleted':
       return `${colors.green('✔')} ${name} ${colors.dim(`${step.component} · ${formatDuration(event.durationMs)}${event.attempt > 1 ? ` · attempt ${event.attempt}` : ''}`)}`;
+    case 'OperationRestored':
+      return `${colors.green('✔')} ${name} ${colors.dim(`${step.component} · restored from run ${event.fromRunId}`)}`;
     case 'OperationRetrying':
       return `${colors.yellow('↻')} ${name} attempt ${event.attempt - 1} failed: ${event.error.message} ${colors.dim(`— attempt ${event.attempt} in ${formatDuration(event.delayMs)}`)}`;
     case 'OperationFailed':

@@ -86,6 +86,11 @@ export class RunState {
         step.durationMs = event.durationMs;
         step.detail = undefined;
         break;
+      case 'OperationRestored':
+        step.status = 'succeeded';
+        step.durationMs = 0;
+        step.detail = `restored from run ${event.fromRunId}`;
+        break;
       case 'OperationSkipped':
         step.status = 'skipped';
         step.detail = event.reason;

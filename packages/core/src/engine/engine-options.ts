@@ -1,6 +1,8 @@
 import { RESOURCE_HINTS, type ResourceHint } from '../model/operation-settings';
 import { retryPolicyProblems, type RetryPolicy } from '../model/retry-policy';
 import { describeValue } from '../model/ports/port-type';
+import type { CheckpointStore } from '../durability/checkpoint-store';
+import type { ValueCodec } from '../values/value-codec';
 import type { GraphDefinition } from '../graph/graph-definition';
 import { EXECUTOR_NAME } from '../graph/graph-analysis';
 import type { Logger } from '../logging/logger';
@@ -51,6 +53,8 @@ export interface EngineOptions {
    * `development` or `test`, off otherwise (freezing costs a walk of each value).
    */
   freezeValues?: boolean;
+  /** How outputs are encoded for checkpoint stores (default {@link v8Codec}). */
+  codec?: ValueCodec;
 }
 
 /** Options of one run. */
@@ -76,6 +80,27 @@ export interface RunOptions {
   retainOutputs?: boolean;
   /** Values of the graph's declared inputs (`graph.input(name)`), by name. */
   inputs?: object;
+  /**
+   * Where the run records its progress (each operation's outcome and
+   * encoded outputs, and its events), so that a later run can resume it:
+   * `@portflow/store` on SQLite or PostgreSQL, or a `MemoryCheckpointStore`.
+   * Give operations explicit ids (`requireIds`) when runs are resumed
+   * across edits of the graph: records are keyed by operation id.
+   */
+  store?: CheckpointStore;
+  /**
+   * Resume a run recorded in `store`: its id, or `'latest'` (the newest run
+   * of the same graph name that did not succeed; with `rerun`, the newest
+   * run whatever its outcome). Operations it completed are restored, not run,
+   * when their cache key (type, version, params, input contents) still
+   * matches; the rest run.
+   */
+  resume?: string;
+  /**
+   * Ids of operations to run again although `resume` could restore them;
+   * everything downstream of them runs again too.
+   */
+  rerun?: readonly string[];
 }
 
 /**
@@ -126,6 +151,9 @@ export function engineOptionProblems(options: EngineOptions): string[] {
   }
   if (options.random !== undefined && typeof options.random !== 'function') problems.push('random must be a function returning a number in [0, 1)');
   if (options.freezeValues !== undefined && typeof options.freezeValues !== 'boolean') problems.push('freezeValues must be true or false');
+  if (options.codec !== undefined && !(typeof options.codec?.encode === 'function' && typeof options.codec?.decode === 'function' && typeof options.codec?.format === 'string')) {
+    problems.push(`codec must be a ValueCodec with format, encode and decode (got ${describeKind(options.codec)})`);
+  }
   if (options.executors !== undefined) {
     if (!isPlainObject(options.executors)) problems.push('executors must be an object keyed by resource hint');
     else {
@@ -181,6 +209,17 @@ export function runOptionProblems(options: RunOptions): string[] {
   }
   if (options.cancellationToken !== undefined && !isAbortSignal((options.cancellationToken as { signal?: unknown } | null)?.signal)) {
     problems.push(`cancellationToken must be a CancellationToken (got ${describeKind(options.cancellationToken)})`);
+  }
+  if (options.store !== undefined && typeof (options.store as { openRun?: unknown } | null)?.openRun !== 'function') {
+    problems.push(`store must be a CheckpointStore, with an openRun method (got ${describeKind(options.store)})`);
+  }
+  if (options.resume !== undefined) {
+    if (typeof options.resume !== 'string' || options.resume.length === 0) problems.push(`resume must be a run id or 'latest' (got ${describeKind(options.resume)})`);
+    else if (options.store === undefined) problems.push('resume needs a store: engine.run(graph, { store, resume })');
+  }
+  if (options.rerun !== undefined) {
+    if (!Array.isArray(options.rerun) || !options.rerun.every((id) => typeof id === 'string')) problems.push('rerun must be a list of operation ids');
+    else if (options.resume === undefined) problems.push("rerun needs resume: the run whose other results to reuse (a run id, or 'latest')");
   }
   return problems;
 }

@@ -13,6 +13,8 @@ import type { RunHandle } from './run-handle';
 import { RunExecution } from './run-execution';
 import { planFor, type RunPlan } from './run-plan';
 import { SlotPool } from './slot-pool';
+import { definitionHash } from '../durability/definition-hash';
+import { v8Codec } from '../values/value-codec';
 import type { OperationExecutor } from './operation-executor';
 import { describeKind, engineOptionProblems, graphInputProblems, runOptionProblems, type EngineOptions, type ExecutorMap, type RunArguments, type RunOptions } from './engine-options';
 
@@ -55,6 +57,7 @@ export class ExecutionEngine {
       executors: { ...options.executors },
       random: options.random ?? Math.random,
       freezeValues: options.freezeValues ?? (process.env.NODE_ENV === 'development' || process.env.NODE_ENV === 'test'),
+      codec: options.codec ?? v8Codec,
     };
     this.pool = new SlotPool(this.options);
   }
@@ -73,6 +76,8 @@ export class ExecutionEngine {
    * Starts a run and returns its handle at once. Throws (synchronously) a
    * `GraphValidationError` for an invalid graph and an `InvalidOptionsError`
    * for bad options; operation failures never throw, they are in the result.
+   * With a `store`, the result rejects when the store cannot open the run
+   * (unreachable, or `resume` names no run); nothing runs then.
    */
   start<I extends object, O extends object>(graph: GraphDefinition<I, O>, ...[given]: RunArguments<I>): RunHandle<O> {
     const options: RunOptions = given ?? {};
@@ -86,6 +91,7 @@ export class ExecutionEngine {
     const executors = this.checkExecutors(plan);
     const inputProblems = graphInputProblems(graph as GraphDefinition<object, object>, options.inputs);
     if (inputProblems.length > 0) throw new InvalidOptionsError(`inputs of graph '${graph.name}'`, inputProblems);
+    const rerun = rerunPositions(plan, options.rerun);
     const o = this.options;
     const execution = new RunExecution(plan, {
       runId: options.runId ?? randomUUID(),
@@ -106,13 +112,35 @@ export class ExecutionEngine {
     // Nothing below throws: every input was checked above.
     this.active.add(execution);
     const detach = linkCancellation(execution, options);
-    void execution.result.then(() => {
+    const settle = (): void => {
       detach();
       this.active.delete(execution);
-    });
-    // Begin on the next microtask, so the caller can subscribe first. A
-    // promise job rather than queueMicrotask: jest's fake timers leave it alone.
-    void Promise.resolve().then(() => execution.begin());
+    };
+    execution.result.then(settle, settle);
+    const store = options.store;
+    if (store === undefined) {
+      // Begin on the next microtask, so the caller can subscribe first. A
+      // promise job rather than queueMicrotask: jest's fake timers leave it alone.
+      void Promise.resolve().then(() => execution.begin());
+    } else {
+      const opening = Promise.resolve().then(() =>
+        store.openRun({
+          runId: execution.runId,
+          graphName: graph.name,
+          definitionHash: definitionHash(graph as GraphDefinition<object, object>),
+          variables: execution.variables,
+          codecFormat: o.codec.format,
+          ...(options.resume === undefined ? {} : { resume: options.resume, anyOutcome: options.rerun !== undefined }),
+        }),
+      );
+      opening.then(
+        (session) => {
+          execution.attachCheckpoints(session, o.codec, rerun);
+          execution.begin();
+        },
+        (error: unknown) => execution.failToOpen(error),
+      );
+    }
     const events$ = execution.events$;
     return {
       runId: execution.runId,
@@ -214,6 +242,22 @@ export class ExecutionEngine {
 }
 
 /** Events after which done/total changes (or, for RunStarted, is first known). */
+/** Positions of the operations `rerun` names; throws an `InvalidOptionsError` listing ids the graph does not have. */
+function rerunPositions(plan: RunPlan, rerun: readonly string[] | undefined): number[] {
+  if (rerun === undefined) return [];
+  const positions: number[] = [];
+  const unknown: string[] = [];
+  for (const id of rerun) {
+    const index = plan.indexById.get(id);
+    if (index === undefined) unknown.push(id);
+    else positions.push(index);
+  }
+  if (unknown.length > 0) {
+    throw new InvalidOptionsError('run options', [`rerun names operations graph '${plan.graphName}' does not have: ${unknown.map((id) => `'${id}'`).join(', ')}`]);
+  }
+  return positions;
+}
+
 function isProgressStep(event: EngineEvent): boolean {
   switch (event.type) {
     case 'RunStarted':

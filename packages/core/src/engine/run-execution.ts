@@ -2,6 +2,9 @@ import { EMPTY, Subject, type Observable } from 'rxjs';
 import { OperationTimeoutError, OutputUnavailableError, RunCancelledError } from '../errors/errors';
 import { invokeAttempt } from './attempt';
 import { engineClock } from './coarse-clock';
+import { RunCheckpoints } from './run-checkpoints';
+import type { CheckpointSession, StoredOperation } from '../durability/checkpoint-store';
+import type { ValueCodec } from '../values/value-codec';
 import { OutputFutures } from './output-futures';
 import { EMPTY_INPUTS, markRead, outputProblem, readInputs } from './port-io';
 import { deepFreeze, OutputTable } from './output-table';
@@ -89,6 +92,9 @@ export class RunExecution implements SlotUser, AttemptHost {
   private readonly stream: RunEventStream;
   private readonly pool: SlotPool;
   private resolveResult!: (result: ExecutionResult) => void;
+  private rejectResult!: (error: unknown) => void;
+  /** Checkpointing, when the run has a store. */
+  private checkpoints: RunCheckpoints | undefined;
   private readonly n: number;
   private readonly status: Uint8Array;
   private readonly attempts: Uint32Array;
@@ -147,7 +153,10 @@ export class RunExecution implements SlotUser, AttemptHost {
     const cpu = plan.cpuCount;
     this.cpuReady = new ReadyQueue(cpu);
     this.ioReady = new ReadyQueue(n - cpu);
-    this.result = new Promise((resolve) => (this.resolveResult = resolve));
+    this.result = new Promise((resolve, reject) => {
+      this.resolveResult = resolve;
+      this.rejectResult = reject;
+    });
   }
 
   /** The run's events; completes after `RunCompleted`. */
@@ -224,6 +233,26 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.finishIfDone();
   }
 
+  /**
+   * Records this run in a checkpoint store's session (before `begin`):
+   * results the session can restore are restored instead of run, except
+   * the operations at `rerun` and everything downstream of them.
+   */
+  attachCheckpoints(session: CheckpointSession, codec: ValueCodec, rerun: readonly number[]): void {
+    const checkpoints = (this.checkpoints = new RunCheckpoints(this.plan, session, codec, this.logger, rerun));
+    this.stream.events$.subscribe((event) => checkpoints.event(event));
+  }
+
+  /** The run cannot begin (its store failed to open): the result rejects with `error`, nothing runs. */
+  failToOpen(error: unknown): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.pool.leave(this);
+    this.stream.complete();
+    this.outputSubject?.complete();
+    this.rejectResult(error);
+  }
+
   /** Stops the run: running operations see their signal abort, nothing new starts. */
   cancel(reason: string): void {
     if (this.finished) return;
@@ -291,6 +320,12 @@ export class RunExecution implements SlotUser, AttemptHost {
     if (attempt === 1) this.startedAt[i] = now;
     const context = new RunContext(this, i, attempt);
     this.contexts[i] = context;
+    if (this.checkpoints !== undefined && attempt === 1 && this.restoreOrLookUp(i, attempt, context)) return;
+    this.startAttempt(i, attempt, now, context);
+  }
+
+  /** Runs an attempt: its event, its timer, its inputs, its code. */
+  private startAttempt(i: number, attempt: number, now: number, context: RunContext): void {
     if (this.stream.observed) {
       this.stream.emit({ type: 'OperationStarted', runId: this.runId, seq: 0, timestamp: now, operationId: this.ids[i]!, attempt });
       if (this.stopping !== undefined) {
@@ -323,6 +358,74 @@ export class RunExecution implements SlotUser, AttemptHost {
     );
   }
 
+  /**
+   * With a store: restores operation `i` from the resumed run when its
+   * cache key matches, or from any earlier run when it has the `cache`
+   * setting. Returns false when there is nothing to look up (run it now).
+   */
+  private restoreOrLookUp(i: number, attempt: number, context: RunContext): boolean {
+    const checkpoints = this.checkpoints!;
+    const stored = checkpoints.restorable(i);
+    if (stored !== undefined) {
+      this.restore(i, attempt, context, stored);
+      return true;
+    }
+    const cache = this.plan.operations[i]!.settings.cache;
+    if (cache === undefined || cache === false) return false;
+    checkpoints.cached(i, cache === true ? undefined : cache.ttlMs).then(
+      (hit) => {
+        if (!this.isCurrent(i, attempt)) return;
+        if (hit !== undefined) this.restore(i, attempt, context, hit);
+        else this.runAfterLookUp(i, attempt, context);
+      },
+      (error: unknown) => {
+        if (!this.isCurrent(i, attempt)) return;
+        this.logger.warn(`Operation '${this.ids[i]}': the cache lookup failed (${describeError(error)}); running it`, { operationId: this.ids[i] });
+        this.runAfterLookUp(i, attempt, context);
+      },
+    );
+    return true;
+  }
+
+  /** Runs operation `i` after an asynchronous restore or lookup came to nothing (unless the run stopped meanwhile). */
+  private runAfterLookUp(i: number, attempt: number, context: RunContext): void {
+    if (this.stopping === undefined) {
+      this.startAttempt(i, attempt, engineClock.now(), context);
+      return;
+    }
+    // The run stopped while the store answered: the operation never started.
+    this.endAttempt(i);
+    this.attempts[i] = 0;
+    this.settle(i, CANCELLED, this.stopReason, false);
+    this.pool.dispatch();
+    this.finishIfDone();
+  }
+
+  /** Restores operation `i` from `stored`; runs it instead when the stored values cannot be read. */
+  private restore(i: number, attempt: number, context: RunContext, stored: StoredOperation): void {
+    const checkpoints = this.checkpoints!;
+    stored.load().then(
+      (encoded) => {
+        if (!this.isCurrent(i, attempt)) return;
+        let record: Record<string, unknown>;
+        try {
+          record = checkpoints.decode(i, stored, encoded);
+        } catch (error) {
+          this.restoreFailed(i, attempt, context, error);
+          return;
+        }
+        this.onRestored(i, attempt, record, stored, encoded);
+      },
+      (error: unknown) => this.restoreFailed(i, attempt, context, error),
+    );
+  }
+
+  private restoreFailed(i: number, attempt: number, context: RunContext, error: unknown): void {
+    if (!this.isCurrent(i, attempt)) return;
+    this.logger.warn(`Operation '${this.ids[i]}': its stored result cannot be restored (${describeError(error)}); running it again`, { operationId: this.ids[i] });
+    this.runAfterLookUp(i, attempt, context);
+  }
+
   private gatherInputs(i: number): Readonly<Record<string, unknown>> {
     const plan = this.plan;
     if (plan.inputPorts[i] === null) return EMPTY_INPUTS;
@@ -350,8 +453,37 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.finishedAt[i] = engineClock.now();
     this.succeeded++;
     if (ports !== null && ports !== undefined && (this.outputSubject !== undefined || anyChannelObserved())) this.showOutputs(i, ports, value as Record<string, unknown>);
+    if (this.checkpoints !== undefined) this.checkpoints.succeeded(i, value as Record<string, unknown> | undefined, attempt, this.startedAt[i]!, this.finishedAt[i]!);
     this.settled(i);
     if (this.stream.observed) this.emitCompleted(i, attempt, ports ? (value as Record<string, unknown>) : undefined);
+    this.releaseSuccessors(i);
+  }
+
+  /** Operation `i` was restored from a stored result instead of running. */
+  private onRestored(i: number, attempt: number, record: Record<string, unknown>, stored: StoredOperation, encoded: Readonly<Record<string, Uint8Array>>): void {
+    if (!this.isCurrent(i, attempt)) return;
+    const ports = this.plan.outputPorts[i];
+    if (ports !== null && ports !== undefined) {
+      if (this.config.freezeValues) deepFreeze(record);
+      this.table.values[i] = record;
+    }
+    this.endAttempt(i);
+    this.status[i] = SUCCEEDED;
+    this.attempts[i] = 0;
+    const now = engineClock.now();
+    this.finishedAt[i] = now;
+    this.succeeded++;
+    this.checkpoints!.restored(i, stored, encoded, this.startedAt[i]!, now);
+    if (ports !== null && ports !== undefined && (this.outputSubject !== undefined || anyChannelObserved())) this.showOutputs(i, ports, record);
+    this.settled(i);
+    if (this.stream.observed) {
+      this.stream.emit({ type: 'OperationRestored', runId: this.runId, seq: 0, timestamp: now, operationId: this.ids[i]!, cacheKey: stored.cacheKey, fromRunId: stored.runId });
+    }
+    this.releaseSuccessors(i);
+  }
+
+  /** Operation `i` succeeded: its successors may be ready; start what can start. */
+  private releaseSuccessors(i: number): void {
     const { offsets, targets } = this.plan.successors;
     const remaining = this.remaining;
     for (let k = offsets[i]!, end = offsets[i + 1]!; k < end; k++) {
@@ -413,6 +545,7 @@ export class RunExecution implements SlotUser, AttemptHost {
       this.finishedAt[i] = now;
       this.failed++;
       this.settled(i);
+      if (this.checkpoints !== undefined) this.checkpoints.ended(i, 'failed', attempt, this.startedAt[i]!, now, summarizeError(error));
     }
     if (this.stream.observed) {
       const summary = summarizeError(error);
@@ -525,6 +658,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     if (state === SKIPPED) this.skipped++;
     else this.cancelled++;
     this.settled(i);
+    if (this.checkpoints !== undefined) this.checkpoints.ended(i, state === SKIPPED ? 'skipped' : 'cancelled', this.attempts[i]!, this.startedAt[i]!, now, undefined, reason);
     if (this.stream.observed) {
       const operationId = this.ids[i]!;
       if (state === SKIPPED) {
@@ -568,7 +702,19 @@ export class RunExecution implements SlotUser, AttemptHost {
     this.stream.complete();
     if (this.boundChannels !== undefined) for (const channel of this.boundChannels) channel.end(this.runId);
     this.outputSubject?.complete();
-    this.resolveResult(this.buildResult(status, finishedAt, counts, reason));
+    const result = this.buildResult(status, finishedAt, counts, reason);
+    if (this.checkpoints === undefined) {
+      this.resolveResult(result);
+      return;
+    }
+    this.checkpoints.close({ status, finishedAt, counts, ...(reason === undefined ? {} : { reason }) }).then(
+      () => this.resolveResult(result),
+      (error: unknown) => {
+        // The run itself is over; its record is not complete. Say so, keep the result.
+        this.logger.error(`Run '${this.runId}': its checkpoint store failed to record the end of the run (${describeError(error)}); a resume may run again what this run completed`);
+        this.resolveResult(result);
+      },
+    );
   }
 
   private counts(): RunCounts {
@@ -595,6 +741,7 @@ export class RunExecution implements SlotUser, AttemptHost {
       lastErrors: this.lastErrors,
       outputs: this.table.values,
       released: this.table.released,
+      ...(this.checkpoints === undefined ? {} : { restoredFrom: this.checkpoints.restoredFrom, cacheKeyOf: (i: number) => this.checkpoints!.computedKey(i) }),
     });
   }
 

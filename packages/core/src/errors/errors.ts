@@ -24,6 +24,9 @@ export const ERROR_CODES = Object.freeze([
   'PORTFLOW_UNKNOWN_COMPONENT',
   'PORTFLOW_PLUGIN',
   'PORTFLOW_WORKER_CRASHED',
+  'PORTFLOW_UNKNOWN_RUN',
+  'PORTFLOW_STORE',
+  'PORTFLOW_BLOB_CORRUPT',
 ] as const);
 
 /** One of {@link ERROR_CODES}. */
@@ -218,6 +221,15 @@ export class ValueNotSerializableError extends PortflowError {
 
   constructor(message: string, options?: { cause?: unknown }) {
     super('PORTFLOW_VALUE_NOT_SERIALIZABLE', message, options);
+  }
+}
+
+/** A run id (to resume, show or replay) that the store does not hold. */
+export class UnknownRunError extends PortflowError {
+  override readonly name = 'UnknownRunError';
+
+  constructor(message: string) {
+    super('PORTFLOW_UNKNOWN_RUN', message);
   }
 }
 

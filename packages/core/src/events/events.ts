@@ -69,6 +69,20 @@ export interface OperationCompleted extends OperationEventBase {
   readonly outputs: Readonly<Record<string, string>>;
 }
 
+/**
+ * An operation did not run: its result was restored from a checkpoint store
+ * (from the run being resumed, or from any earlier run for an operation with
+ * the `cache` setting) because its cache key matched. Ends the operation,
+ * like `OperationCompleted`; no `OperationStarted` precedes it.
+ */
+export interface OperationRestored extends OperationEventBase {
+  readonly type: 'OperationRestored';
+  /** The key that matched: a hash of the operation's type, version, params and input contents. */
+  readonly cacheKey: string;
+  /** The run that computed the result. */
+  readonly fromRunId: string;
+}
+
 /** An attempt of an operation failed; `willRetry` tells whether another follows. */
 export interface OperationFailed extends OperationEventBase {
   readonly type: 'OperationFailed';
@@ -120,6 +134,7 @@ export type EngineEvent =
   | OperationProgress
   | OperationRetrying
   | OperationCompleted
+  | OperationRestored
   | OperationFailed
   | OperationSkipped
   | OperationCancelled

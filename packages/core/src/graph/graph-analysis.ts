@@ -186,8 +186,8 @@ function portProblem(op: Operation, port: string, wanted: 'input' | 'output', ac
 export const EXECUTOR_NAME = /^[A-Za-z0-9_.:-]+$/;
 
 function settingsProblems(op: Operation, problems: GraphProblem[]): void {
-  const { retry, timeoutMs, resource, executor } = op.settings;
-  if (retry === undefined && timeoutMs === undefined && resource === undefined && executor === undefined) return;
+  const { retry, timeoutMs, resource, executor, cache } = op.settings;
+  if (retry === undefined && timeoutMs === undefined && resource === undefined && executor === undefined && cache === undefined) return;
   const messages: string[] = [];
   if (retry !== undefined) messages.push(...retryPolicyProblems(retry).map((p) => `retry: ${p}`));
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
@@ -198,6 +198,9 @@ function settingsProblems(op: Operation, problems: GraphProblem[]): void {
   }
   if (executor !== undefined && !(typeof executor === 'string' && EXECUTOR_NAME.test(executor))) {
     messages.push(`executor must be the name of one of the engine's executors, letters, digits and _ . : - (got ${JSON.stringify(executor)})`);
+  }
+  if (cache !== undefined && typeof cache !== 'boolean' && !(cache !== null && typeof cache === 'object' && Number.isFinite(cache.ttlMs) && cache.ttlMs > 0)) {
+    messages.push(`cache must be true, false or { ttlMs: <number > 0> } (got ${JSON.stringify(cache)})`);
   }
   for (const m of messages) problems.push({ kind: 'invalid-settings', operationId: op.id, message: `Operation '${op.id}' settings: ${m}.` });
 }

@@ -27,4 +27,19 @@ export interface OperationSettings {
    * validation before the run says so when it has not.
    */
   executor?: string;
+  /**
+   * Reuse a result of an earlier run when this operation's cache key (its
+   * type, version, params and the content of its inputs) matches one the
+   * run's checkpoint store holds: `true`, or `{ ttlMs }` to accept only
+   * results younger than that. Needs a store (`engine.run(graph, { store })`);
+   * without one it does nothing. A resumed run restores completed operations
+   * whether or not they set this.
+   */
+  cache?: boolean | CacheSetting;
+}
+
+/** The `cache` setting with an age limit. */
+export interface CacheSetting {
+  /** Reuse only results stored at most this many milliseconds ago. */
+  readonly ttlMs: number;
 }

@@ -27,6 +27,10 @@ export interface OperationRecord {
   readonly upstreamOperationId?: string;
   /** Its last error, when it failed. */
   readonly error?: ErrorSummary;
+  /** The run whose stored result was restored instead of running it (runs with a checkpoint store). */
+  readonly restoredFrom?: string;
+  /** Its cache key, in runs with a checkpoint store: a hash of its type, version, params and input contents. */
+  readonly cacheKey?: string;
 }
 
 /** An operation's final error: the summary, plus the original error object. */

@@ -26,6 +26,10 @@ export interface FinishedRunState {
   readonly lastErrors: ReadonlyMap<number, { readonly error: unknown; readonly attempt: number }>;
   readonly outputs: readonly unknown[];
   readonly released: Uint8Array;
+  /** With a checkpoint store: the run each restored operation came from, by position. */
+  readonly restoredFrom?: ReadonlyMap<number, string>;
+  /** With a checkpoint store: each operation's cache key, when it has one. */
+  readonly cacheKeyOf?: (i: number) => string | undefined;
 }
 
 /**
@@ -78,5 +82,9 @@ function operationRecord(state: FinishedRunState, i: number): OperationRecord {
   const cause = state.upstream.get(i);
   if (cause !== undefined) record.upstreamOperationId = cause;
   if (state.states[i] === state.failedState) record.error = summarizeError(state.lastErrors.get(i)!.error);
+  const from = state.restoredFrom?.get(i);
+  if (from !== undefined) record.restoredFrom = from;
+  const key = state.cacheKeyOf?.(i);
+  if (key !== undefined) record.cacheKey = key;
   return record;
 }

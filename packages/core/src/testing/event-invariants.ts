@@ -8,8 +8,9 @@ import type { EngineEvent } from '../events/events';
  * - every `OperationStarted` (operation, attempt) is ended by exactly one of
  *   `OperationCompleted`, `OperationFailed` or an interrupting `OperationCancelled`
  *   of that attempt, after it, and attempts of one operation never overlap;
- * - every operation has exactly one final event (`OperationCompleted`, a final
- *   `OperationFailed`, `OperationSkipped` or `OperationCancelled`), and nothing
+ * - every operation has exactly one final event (`OperationCompleted`,
+ *   `OperationRestored`, a final `OperationFailed`, `OperationSkipped` or
+ *   `OperationCancelled`), and nothing
  *   about it follows that event;
  * - `OperationRetrying` follows an `OperationFailed` with `willRetry`;
  * - `RunCompleted.counts` match the final events.
@@ -67,6 +68,11 @@ export function eventInvariantViolations(events: readonly EngineEvent[], operati
       case 'OperationRetrying':
         if (!pendingRetry.has(id)) problems.push(`'${id}' retrying without a failure that will retry`);
         pendingRetry = new Set([...pendingRetry].filter((x) => x !== id));
+        break;
+      case 'OperationRestored':
+        if (open !== undefined) problems.push(`'${id}' restored while attempt ${open} runs`);
+        finalEvent.set(id, e);
+        counts.succeeded++;
         break;
       case 'OperationSkipped':
         if (open !== undefined) problems.push(`'${id}' skipped while attempt ${open} runs`);

@@ -1,0 +1,187 @@
+import { cacheKey, operationIdentityHash } from '../durability/cache-key';
+import type { CheckpointRecord, CheckpointRunSummary, CheckpointSession, EncodedOutput, StoredOperation } from '../durability/checkpoint-store';
+import { sha256Hex } from '../durability/content-hash';
+import type { EngineEvent, ErrorSummary } from '../events/events';
+import type { Logger } from '../logging/logger';
+import type { ValueCodec } from '../values/value-codec';
+import type { RunPlan } from './run-plan';
+
+/**
+ * A run's side of checkpointing: content hashes of the outputs it produced
+ * or restored, each operation's cache key (computed from its identity and
+ * its inputs' hashes), what to restore instead of running, and the records
+ * it hands the store. Exists only when the run has a store: without one the
+ * engine does none of this.
+ * @internal
+ */
+export class RunCheckpoints {
+  /** Content hash of each output port, per position; undefined where unknown (not run yet, or not encodable). */
+  private readonly hashes: (Readonly<Record<string, string>> | undefined)[];
+  private readonly keys: (string | null | undefined)[];
+  /** Runs whose results were restored, by position. */
+  readonly restoredFrom = new Map<number, string>();
+  /** 1 where the operation must run even if a result could be restored (`rerun`). */
+  private readonly forced: Uint8Array;
+
+  constructor(
+    private readonly plan: RunPlan,
+    private readonly session: CheckpointSession,
+    private readonly codec: ValueCodec,
+    private readonly logger: Logger,
+    rerun: readonly number[],
+  ) {
+    const n = plan.ids.length;
+    this.hashes = new Array(n).fill(undefined);
+    this.keys = new Array(n).fill(undefined);
+    this.forced = downstreamOf(plan, rerun);
+  }
+
+  /** Whether this run resumes another one. */
+  get resuming(): boolean {
+    return this.session.resumedFrom !== undefined;
+  }
+
+  /** Cache key of the operation at position `i`, or undefined when an input's hash is unknown. */
+  keyOf(i: number): string | undefined {
+    const known = this.keys[i];
+    if (known !== undefined) return known ?? undefined;
+    const { plan } = this;
+    const ports = plan.inputPorts[i];
+    const inputs: [string, string[]][] = [];
+    let key: string | null = null;
+    found: {
+      if (ports !== null && ports !== undefined) {
+        const base = plan.slotBase[i]!;
+        for (let p = 0; p < ports.length; p++) {
+          const hashes: string[] = [];
+          for (let j = plan.sourceStart[base + p]!, end = plan.sourceStart[base + p + 1]!; j < end; j++) {
+            const hash = this.hashes[plan.sourceIndex[j]!]?.[plan.sourcePort[j]!];
+            if (hash === undefined) break found;
+            hashes.push(hash);
+          }
+          inputs.push([ports[p]!.name, hashes]);
+        }
+      }
+      key = cacheKey(operationIdentityHash(plan.operations[i]!), inputs);
+    }
+    this.keys[i] = key;
+    return key ?? undefined;
+  }
+
+  /** What the resumed run stored for operation `i` under its current key, unless `rerun` forces it to run. */
+  restorable(i: number): StoredOperation | undefined {
+    if (this.forced[i] === 1) return undefined;
+    const stored = this.session.restorable(this.plan.ids[i]!);
+    if (stored === undefined) return undefined;
+    const key = this.keyOf(i);
+    return key !== undefined && stored.cacheKey === key ? stored : undefined;
+  }
+
+  /** A result of an earlier run with operation `i`'s key, for operations with the `cache` setting. */
+  async cached(i: number, maxAgeMs: number | undefined): Promise<StoredOperation | undefined> {
+    if (this.forced[i] === 1) return undefined;
+    const key = this.keyOf(i);
+    return key === undefined ? undefined : this.session.findCached(key, maxAgeMs);
+  }
+
+  /** Decodes a stored result's values (`encoded`, by port) into an output record, checking each against its hash. */
+  decode(i: number, stored: StoredOperation, encoded: Readonly<Record<string, Uint8Array>>): Record<string, unknown> {
+    const record: Record<string, unknown> = {};
+    for (const port of this.plan.outputPorts[i] ?? []) {
+      const bytes = encoded[port.name];
+      const expected = stored.outputs[port.name]?.hash;
+      if (bytes === undefined || expected === undefined) throw new Error(`the stored result has no output '${port.name}'`);
+      if (sha256Hex(bytes) !== expected) throw new Error(`the stored value of output '${port.name}' does not match its hash (damaged)`);
+      record[port.name] = this.codec.decode(bytes);
+    }
+    return record;
+  }
+
+  /** Operation `i` succeeded with `record`: hash and record its outputs. */
+  succeeded(i: number, record: Record<string, unknown> | undefined, attempts: number, startedAt: number, finishedAt: number): void {
+    const id = this.plan.ids[i]!;
+    let outputs: Record<string, EncodedOutput> | undefined = {};
+    let reason: string | undefined;
+    for (const port of this.plan.outputPorts[i] ?? []) {
+      try {
+        const bytes = this.codec.encode(record?.[port.name]);
+        outputs[port.name] = { hash: sha256Hex(bytes), bytes };
+      } catch (error) {
+        reason = `output '${port.name}' cannot be stored: ${error instanceof Error ? error.message : String(error)}`;
+        this.logger.warn(`Operation '${id}': ${reason}; it will run again on resume, and so will the operations reading its outputs`, { operationId: id });
+        outputs = undefined;
+        break;
+      }
+    }
+    if (outputs !== undefined) this.hashes[i] = Object.fromEntries(Object.entries(outputs).map(([port, o]) => [port, o.hash]));
+    this.session.record({
+      operationId: id,
+      status: 'succeeded',
+      attempts,
+      startedAt,
+      finishedAt,
+      ...this.keyField(i),
+      ...(outputs === undefined ? { reason } : { outputs }),
+    });
+  }
+
+  /** Operation `i` was restored from `stored` instead of running. */
+  restored(i: number, stored: StoredOperation, encoded: Readonly<Record<string, Uint8Array>>, startedAt: number, finishedAt: number): void {
+    this.hashes[i] = Object.fromEntries(Object.entries(stored.outputs).map(([port, o]) => [port, o.hash]));
+    this.restoredFrom.set(i, stored.runId);
+    const outputs: Record<string, EncodedOutput> = {};
+    for (const [port, o] of Object.entries(stored.outputs)) outputs[port] = { hash: o.hash, bytes: encoded[port]! };
+    this.session.record({ operationId: this.plan.ids[i]!, status: 'succeeded', attempts: 0, startedAt, finishedAt, cacheKey: stored.cacheKey, outputs, restoredFrom: stored.runId });
+  }
+
+  /** Operation `i` ended without outputs (its key only when it ran: a skipped operation's inputs may not exist). */
+  ended(i: number, status: CheckpointRecord['status'], attempts: number, startedAt: number, finishedAt: number, error?: ErrorSummary, reason?: string): void {
+    this.session.record({
+      operationId: this.plan.ids[i]!,
+      status,
+      attempts,
+      startedAt: attempts === 0 || Number.isNaN(startedAt) ? null : startedAt,
+      finishedAt: attempts === 0 || Number.isNaN(finishedAt) ? null : finishedAt,
+      ...(attempts === 0 ? {} : this.keyField(i)),
+      ...(error === undefined ? {} : { error }),
+      ...(reason === undefined ? {} : { reason }),
+    });
+  }
+
+  /** The cache key computed for operation `i`, if any. */
+  computedKey(i: number): string | undefined {
+    return this.keys[i] ?? undefined;
+  }
+
+  event(event: EngineEvent): void {
+    this.session.event(event);
+  }
+
+  close(summary: CheckpointRunSummary): Promise<void> {
+    return this.session.close(summary);
+  }
+
+  private keyField(i: number): { cacheKey?: string } {
+    const key = this.keyOf(i);
+    return key === undefined ? {} : { cacheKey: key };
+  }
+}
+
+/** 1 for each position in `start` and everything downstream of them. */
+function downstreamOf(plan: RunPlan, start: readonly number[]): Uint8Array {
+  const marked = new Uint8Array(plan.ids.length);
+  const stack = [...start];
+  for (const i of start) marked[i] = 1;
+  const { offsets, targets } = plan.successors;
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    for (let k = offsets[v]!; k < offsets[v + 1]!; k++) {
+      const w = targets[k]!;
+      if (marked[w] === 0) {
+        marked[w] = 1;
+        stack.push(w);
+      }
+    }
+  }
+  return marked;
+}
