@@ -10,6 +10,7 @@ import {
   limitedParallelism,
   portfolio,
   runPortfolio,
+  resumeAfterFailure,
   runUntilCtrlC,
   sleep,
   timeoutAndRetry,
@@ -152,6 +153,14 @@ describe('docs/execution.md samples', () => {
     expect(failed.message).toBe('fetch-NOPE (attempt 1): HttpError: HTTP 404');
     expect(failed.stacks).toEqual([expect.stringContaining('HttpError: HTTP 404')]);
     expect(JSON.parse(failed.json as string)).toMatchObject({ status: 'failed', counts: { failed: 1, skipped: 1 } });
+  });
+
+  it('resumes a failed run: what completed is restored, the rest runs', async () => {
+    const { first, second, restored, calls } = await settle(resumeAfterFailure());
+    expect(first).toBe('failed');
+    expect(second).toBe('110 USD');
+    expect(restored.sort()).toEqual(['ACME', 'INITECH', 'fetch-ACME']);
+    expect(calls).toEqual({ ACME: 1, INITECH: 2 });
   });
 
   it('sleeps until aborted', async () => {

@@ -3,6 +3,7 @@ import {
   Collect,
   ExecutionEngine,
   GraphDefinition,
+  MemoryCheckpointStore,
   Input,
   Operation,
   OperationOptions,
@@ -86,14 +87,14 @@ export class FetchQuote extends Operation {
 }
 // #endregion fetch-quote
 
-/** Emits a ticker symbol. */
-export class Ticker extends Operation {
+/** Emits a ticker symbol (a param: part of what the operation computes, and of its cache key). */
+export class Ticker extends Operation<{ symbol: string }> {
   @Output(String) symbol!: OutputPort<string>;
-  constructor(private readonly value: string) {
-    super({ id: value });
+  constructor(symbol: string) {
+    super({ id: symbol, params: { symbol } });
   }
   execute(): Outputs<Ticker> {
-    return { symbol: this.value };
+    return { symbol: this.params.symbol };
   }
 }
 
@@ -258,4 +259,26 @@ export function describeResult(result: ExecutionResult, total: Total): Record<st
   out.json = JSON.stringify(result); // plain data for logs, HTTP, storage (no outputs, no error objects)
   // #endregion results
   return out;
+}
+
+export async function resumeAfterFailure(): Promise<{ first: string; second: string | undefined; restored: string[]; calls: Record<string, number> }> {
+  const services: Record<string, PriceService> = {
+    ACME: new PriceService({ latencyMs: 1 }),
+    INITECH: new PriceService({ latencyMs: 20, failures: 1, status: 404 }), // fails for good, the first time
+  };
+  const { graph, total } = portfolio(['ACME', 'INITECH'], (symbol) => services[symbol]!);
+  // #region resume
+  const store = new MemoryCheckpointStore(); // in this process; @portflow/store keeps runs in SQLite or PostgreSQL
+  const engine = new ExecutionEngine();
+  const first = await engine.run(graph, { store });
+  console.log(first.status); // failed: fetch-INITECH got HTTP 404
+
+  // ...the service is fixed; run again from where it stopped:
+  const second = await engine.run(graph, { store, resume: 'latest' });
+  console.log(second.getOutput(total, 'summary')); // 110 USD
+  const restored = second.operations.filter((op) => op.restoredFrom !== undefined).map((op) => op.operationId);
+  console.log(restored); // [ 'ACME', 'INITECH', 'fetch-ACME' ]: not run again
+  // #endregion resume
+  await engine.close();
+  return { first: first.status, second: second.getOutput(total, 'summary'), restored, calls: { ACME: services.ACME!.calls, INITECH: services.INITECH!.calls } };
 }
