@@ -34,11 +34,21 @@ export type CaseStatus = 'ok' | 'skipped' | 'timeout' | 'error';
 
 /** Medians over the repetitions, normalised per operation. */
 export interface CaseMedians {
+  /** First run of a freshly built graph, ms. */
   readonly runMs: number;
   /** Median CPU time ÷ wall time of the runs (below ~0.9 for a CPU-bound workload: the process waited for a core). */
   readonly cpuPerWall: number;
+  /** First run of a freshly built graph, µs per operation. */
   readonly usPerOp: number;
+  /** Second run of the same built graph, µs per operation (absent when no repetition timed one). */
+  readonly rerunUsPerOp?: number;
   readonly buildUsPerOp: number;
+  /** `validate()` alone on a fresh graph, µs per operation (runners that validate separately; see Sample.validateMs). */
+  readonly validateUsPerOp?: number;
+  /** The first of those calls in each repetition, µs per operation. */
+  readonly firstValidateUsPerOp?: number;
+  /** Repetitions whose first run was paused by a mark-compact collection. */
+  readonly runsWithMajorGc: number;
   readonly graphBytesPerOp: number;
   readonly retainedBytesPerOp: number;
   readonly heapAtEndBytesPerOp: number;
@@ -159,15 +169,31 @@ async function runJob(child: Child, job: Job, timeoutMs: number, labels: Partial
   }
 }
 
+/** Median of the values `f` gives (skipping undefined) in µs per operation, or undefined when there are none. */
+function optionalUsPerOp(samples: readonly Sample[], n: number, f: (s: Sample) => number | undefined): number | undefined {
+  const values = samples.flatMap((s) => {
+    const v = f(s);
+    return v === undefined ? [] : [v];
+  });
+  return values.length === 0 ? undefined : (median(values) * 1000) / n;
+}
+
 function medians(samples: readonly Sample[], n: number): CaseMedians {
   const m = (f: (s: Sample) => number): number => median(samples.map(f));
   const mem = samples.flatMap((s) => (s.memory ? [s.memory] : []));
   const mm = (f: (s: MemorySample) => number): number => median(mem.map(f)) / n;
+  const rerunUsPerOp = optionalUsPerOp(samples, n, (s) => s.rerunMs);
+  const validateUsPerOp = optionalUsPerOp(samples, n, (s) => s.validateMs);
+  const firstValidateUsPerOp = optionalUsPerOp(samples, n, (s) => s.firstValidateMs);
   return {
     runMs: m((s) => s.runMs),
     cpuPerWall: m((s) => s.cpuMs / s.runMs),
     usPerOp: (m((s) => s.runMs) * 1000) / n,
+    ...(rerunUsPerOp === undefined ? {} : { rerunUsPerOp }),
     buildUsPerOp: (m((s) => s.buildMs) * 1000) / n,
+    ...(validateUsPerOp === undefined ? {} : { validateUsPerOp }),
+    ...(firstValidateUsPerOp === undefined ? {} : { firstValidateUsPerOp }),
+    runsWithMajorGc: samples.filter((s) => s.gc.run.major > 0).length,
     graphBytesPerOp: mm((s) => s.graphBytes),
     retainedBytesPerOp: mm((s) => s.retainedBytes),
     heapAtEndBytesPerOp: mm((s) => s.heapAtEndBytes),
@@ -248,7 +274,10 @@ export async function runScheduling(options: SchedulingOptions, edgesOf: (shape:
           if (options.isolate) await child.close();
           if (outcome.ok) {
             list.push(outcome.sample);
-            log(`  ${plan.shape} N=${plan.n} ${runner} rep ${rep + 1}/${options.reps}: ${outcome.sample.runMs.toFixed(1)} ms`);
+            const s = outcome.sample;
+            const rerun = s.rerunMs === undefined ? '' : `, re-run ${s.rerunMs.toFixed(1)} ms`;
+            const major = s.gc.run.major > 0 ? ` (${s.gc.run.major} mark-compact inside)` : '';
+            log(`  ${plan.shape} N=${plan.n} ${runner} rep ${rep + 1}/${options.reps}: ${s.runMs.toFixed(1)} ms${major}${rerun}`);
           } else {
             failed.set(runner, { status: outcome.status, note: outcome.note });
             blocked.set(`${plan.shape}:${plan.task}:${runner}`, `skipped: ${outcome.note} at N=${plan.n}`);

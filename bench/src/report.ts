@@ -6,6 +6,8 @@ import { RUNNER_IDS, type RunnerId } from './runners/runner';
 const SHORT: Record<RunnerId, string> = {
   floor: 'floor',
   portflow: 'Portflow',
+  'portflow-deps': 'Portflow deps',
+  'portflow-dynamic': 'Portflow dynamic',
   'portflow-events': 'Portflow + events',
   'async-auto': 'async.auto',
   'p-graph': 'p-graph',
@@ -13,6 +15,26 @@ const SHORT: Record<RunnerId, string> = {
 };
 
 const PEERS: readonly RunnerId[] = ['async-auto', 'p-graph', 'langgraph'];
+
+/** A derived column: `a ÷ b`, or `a − b` (same unit as the table). Shown when both runners are in the results. */
+interface DerivedColumn {
+  readonly a: RunnerId;
+  readonly b: RunnerId;
+  readonly kind: 'ratio' | 'difference';
+}
+
+const ratio = (a: RunnerId, b: RunnerId): DerivedColumn => ({ a, b, kind: 'ratio' });
+
+/** Columns of the two run-time tables: Portflow against the floor, and what each Portflow variant adds. */
+const TIME_COLUMNS: readonly DerivedColumn[] = [
+  ratio('portflow', 'floor'),
+  ratio('portflow-deps', 'floor'),
+  ratio('portflow-dynamic', 'portflow'),
+  { a: 'portflow-events', b: 'portflow', kind: 'difference' },
+];
+
+/** Columns of the construction and graph-heap tables: the Portflow variants against Portflow. */
+const VARIANT_COLUMNS: readonly DerivedColumn[] = [ratio('portflow-dynamic', 'portflow'), ratio('portflow-deps', 'portflow')];
 
 export type Verdict = 'met' | 'missed' | 'not measured';
 
@@ -32,16 +54,26 @@ function runnersOf(results: BenchResults): RunnerId[] {
   return RUNNER_IDS.filter((r) => present.has(r));
 }
 
-/** Rows (shape, N) x columns (runners) of one per-operation figure; notes for cases without a figure. */
+/**
+ * Rows (shape, N) x columns (runners) of one per-operation figure, then the
+ * derived columns whose runners are both present; notes for cases without a
+ * figure. `pick` returns undefined where a case has no such figure.
+ */
 function figureTable(
   results: BenchResults,
-  pick: (m: CaseMedians) => number,
+  pick: (m: CaseMedians) => number | undefined,
   format: (v: number) => string,
-  ratioToFloor: boolean,
+  derived: readonly DerivedColumn[] = [],
+  missing = 'n/a',
 ): { text: string; notes: string[] } {
   const runners = runnersOf(results);
-  const header = ['workload', 'N', ...runners.map((r) => SHORT[r])];
-  if (ratioToFloor && runners.includes('floor') && runners.includes('portflow')) header.push('Portflow ÷ floor');
+  const columns = derived.filter((d) => runners.includes(d.a) && runners.includes(d.b));
+  const header = [
+    'workload',
+    'N',
+    ...runners.map((r) => SHORT[r]),
+    ...columns.map((d) => (d.kind === 'ratio' ? `${SHORT[d.a]} ÷ ${SHORT[d.b]}` : `${SHORT[d.a]} − ${SHORT[d.b]}`)),
+  ];
   const notes: string[] = [];
   const rows: string[][] = [];
   for (const shape of results.meta.shapes) {
@@ -50,21 +82,60 @@ function figureTable(
       for (const r of runners) {
         const c = find(results.scheduling, shape, n, r);
         if (c === undefined) row.push('');
-        else if (c.median !== undefined) row.push(format(pick(c.median)));
-        else {
+        else if (c.median !== undefined) {
+          const v = pick(c.median);
+          row.push(v === undefined ? missing : format(v));
+        } else {
           notes.push(`${SHORT[r]}, ${shape} N=${int(n)}: ${c.note ?? c.status}`);
-          row.push(c.status === 'error' ? 'error' : c.status === 'timeout' ? '> 60 s' : 'skipped');
+          row.push(c.status === 'error' ? 'error' : c.status === 'timeout' ? `> ${Math.round(results.meta.timeoutMs / 1000)} s` : 'skipped');
         }
       }
-      if (header.length > runners.length + 2) {
-        const p = find(results.scheduling, shape, n, 'portflow')?.median;
-        const f = find(results.scheduling, shape, n, 'floor')?.median;
-        row.push(p && f ? `${sig(pick(p) / pick(f), 2)}x` : 'n/a');
+      for (const d of columns) {
+        const ma = find(results.scheduling, shape, n, d.a)?.median;
+        const mb = find(results.scheduling, shape, n, d.b)?.median;
+        const a = ma && pick(ma);
+        const b = mb && pick(mb);
+        if (a === undefined || b === undefined) row.push('n/a');
+        else row.push(d.kind === 'ratio' ? `${sig(a / b, 2)}x` : format(a - b));
       }
       rows.push(row);
     }
   }
   return { text: table(header, rows), notes: [...new Set(notes)] };
+}
+
+/**
+ * `validate()` alone, µs per operation: rows (shape, runner) for the
+ * runners that time it (Portflow; `+ events` builds the same graph as
+ * Portflow and is left out); columns N (the calls after the first), the
+ * per-operation ratio of the largest N to the one before it, then the first
+ * call at each N. Layered only, when it was measured.
+ */
+function validateTable(results: BenchResults): string | undefined {
+  const sizes = results.meta.sizes;
+  const shapes = results.meta.shapes.includes('layered') ? ['layered' as const] : results.meta.shapes;
+  const runners = runnersOf(results).filter((r) => r !== 'portflow-events');
+  const withRatio = sizes.length >= 2;
+  const header = ['workload', 'runner', ...sizes.map((n) => `N=${int(n)}`)];
+  if (withRatio) header.push(`${int(sizes[sizes.length - 1]!)} ÷ ${int(sizes[sizes.length - 2]!)}, per op`);
+  header.push(...sizes.map((n) => `first call, N=${int(n)}`));
+  const cell = (v: number | undefined): string => (v === undefined ? 'n/a' : sig(v));
+  const rows: string[][] = [];
+  for (const shape of shapes) {
+    for (const r of runners) {
+      const medians = sizes.map((n) => find(results.scheduling, shape, n, r)?.median);
+      const values = medians.map((m) => m?.validateUsPerOp);
+      if (values.every((v) => v === undefined)) continue;
+      const row = [shape, SHORT[r], ...values.map(cell)];
+      if (withRatio) {
+        const [a, b] = [values[values.length - 1], values[values.length - 2]];
+        row.push(a !== undefined && b !== undefined ? `${sig(a / b, 2)}x` : 'n/a');
+      }
+      row.push(...medians.map((m) => cell(m?.firstValidateUsPerOp)));
+      rows.push(row);
+    }
+  }
+  return rows.length === 0 ? undefined : table(header, rows);
 }
 
 function notesBlock(notes: readonly string[]): string {
@@ -178,29 +249,51 @@ export function renderMarkdown(results: BenchResults): string {
     [
       `Node.js ${m.node} (V8 ${m.v8}), ${m.platform}/${m.arch}, ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB; ${m.date.slice(0, 10)}; took ${m.durationS} s;`,
       `1-minute load average ${m.loadAverage.start.toFixed(1)} at the start and ${m.loadAverage.end.toFixed(1)} at the end (well above 1 means other work shared the cores).`,
-      `Median of ${m.reps} repetitions per cell after warm-up (${m.warmup.runs} to 50 runs, for at least ${int(m.warmup.ms)} ms, of the same shape at N = ${int(m.warmup.n)} or the cell's N if smaller);`,
+      `Median of ${m.reps} repetitions per cell after warm-up (${m.warmup.runs} to 50 runs, for at least ${int(m.warmup.ms)} ms, of the same shape at N = ${int(m.warmup.n)} or the cell's N if smaller),`,
+      `then a full collection and more warm-up runs until back to warm-up speed, then construction and the timed runs, each after a scavenge;`,
       `runners alternate order between repetitions; ${m.isolate ? 'each measurement in a fresh child process' : 'all measurements in one shared child process (memory figures approximate)'};`,
       `a runner that needs over ${Math.round(m.timeoutMs / 1000)} s for one run is stopped and skipped at that size and above.`,
     ].join('\n'),
   );
   out.push(`Runners: ${runners.map((r) => `**${SHORT[r]}** = ${results.labels[r] ?? r}`).join('; ')}.`);
 
-  const time = figureTable(results, (x) => x.usPerOp, (v) => sig(v), true);
-  out.push(`## Scheduling overhead, µs per operation (lower is better)\n\nOne run of the built graph, every node an async no-op, divided by N.\n\n${time.text}${notesBlock(time.notes)}`);
+  const time = figureTable(results, (x) => x.usPerOp, (v) => sig(v), TIME_COLUMNS);
+  out.push(
+    `## Scheduling overhead, µs per operation (lower is better)\n\nThe first run of a freshly built graph, every node an async no-op, divided by N (for Portflow this includes compiling the run plan). Portflow + events − Portflow: µs per operation that one events$ subscriber adds.\n\n${time.text}${notesBlock(time.notes)}`,
+  );
 
-  const build = figureTable(results, (x) => x.buildUsPerOp, (v) => sig(v), false);
-  out.push(`## Graph construction + validation, µs per operation\n\nBuilding the library's graph from the workload (Portflow: operations, channels, \`validate()\`; p-graph: constructor with cycle check; LangGraph: builder + \`compile()\`; async.auto: the task object; floor: adjacency arrays).\n\n${build.text}`);
+  const rerun = figureTable(results, (x) => x.rerunUsPerOp, (v) => sig(v), TIME_COLUMNS, 'not timed');
+  out.push(
+    `## Re-run of an already built graph, µs per operation\n\nA second run of the same built graph, right after the first one above (Portflow reuses the run plan the first run compiled; the others run the same structure again). Not timed where the first run took over 5 s.\n\n${rerun.text}`,
+  );
 
-  const retained = figureTable(results, (x) => x.retainedBytesPerOp, int, false);
+  const majors = figureTable(results, (x) => x.runsWithMajorGc, int);
+  out.push(
+    `## First runs paused by a mark-compact collection, out of ${m.reps}\n\nBefore each measurement the child runs a full collection and warms up again; what remains here is the collector's own work during the run (the graph and what the run allocates), which grows with N.\n\n${majors.text}`,
+  );
+
+  const build = figureTable(results, (x) => x.buildUsPerOp, (v) => sig(v), VARIANT_COLUMNS);
+  out.push(
+    `## Graph construction + validation, µs per operation\n\nBuilding the library's graph from the workload (Portflow: operations, channels (ordering dependencies for Portflow deps), \`validate()\`; p-graph: constructor with cycle check; LangGraph: builder + \`compile()\`; async.auto: the task object; floor: adjacency arrays).\n\n${build.text}`,
+  );
+
+  const validate = validateTable(results);
+  if (validate !== undefined) {
+    out.push(
+      `## \`validate()\` alone, µs per operation\n\nFour calls in a row, each on a freshly built graph that was not validated yet, after the timed construction validated one graph of the same size: the median of the last three, and the first call apart (on a graph larger than the warm-up's it can include V8 re-optimizing code). Portflow + events builds the same graph as Portflow.\n\n${validate}`,
+    );
+  }
+
+  const retained = figureTable(results, (x) => x.retainedBytesPerOp, int);
   out.push(
     `## Heap retained by the run, bytes per operation\n\nFrom a separate, untimed run in the first ${m.memoryReps === 1 ? 'repetition' : `${m.memoryReps} repetitions`}: heap + array buffers after a full GC with the run's result still held, minus the same before the run (the built graph excluded; see next table).\n\n${retained.text}`,
   );
 
-  const graphBytes = figureTable(results, (x) => x.graphBytesPerOp, int, false);
+  const graphBytes = figureTable(results, (x) => x.graphBytesPerOp, int, VARIANT_COLUMNS);
   out.push(`## Heap held by the built graph, bytes per operation\n\n${graphBytes.text}`);
 
   if (m.isolate) {
-    const peak = figureTable(results, (x) => x.peakRssBytesPerOp, int, false);
+    const peak = figureTable(results, (x) => x.peakRssBytesPerOp, int);
     out.push(`## Peak RSS growth during the run, bytes per operation\n\nSame untimed run: the process's peak RSS after the run minus its RSS just before it (0 when the run did not raise the peak).\n\n${peak.text}`);
   }
 
