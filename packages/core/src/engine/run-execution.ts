@@ -216,6 +216,7 @@ export class RunExecution implements SlotUser, AttemptHost {
   /** Starts scheduling. */
   begin(): void {
     if (this.began) return;
+    engineClock.stale();
     this.began = true;
     this.runStartedAt = engineClock.now();
     if (anyChannelObserved()) {
@@ -256,6 +257,7 @@ export class RunExecution implements SlotUser, AttemptHost {
   /** Stops the run: running operations see their signal abort, nothing new starts. */
   cancel(reason: string): void {
     if (this.finished) return;
+    engineClock.stale();
     this.stop('cancelled', reason);
   }
 
@@ -389,6 +391,7 @@ export class RunExecution implements SlotUser, AttemptHost {
 
   /** Runs operation `i` after an asynchronous restore or lookup came to nothing (unless the run stopped meanwhile). */
   private runAfterLookUp(i: number, attempt: number, context: RunContext): void {
+    engineClock.stale();
     if (this.stopping === undefined) {
       this.startAttempt(i, attempt, engineClock.now(), context);
       return;
@@ -437,6 +440,7 @@ export class RunExecution implements SlotUser, AttemptHost {
   }
 
   private onSuccess(i: number, attempt: number, value: unknown): void {
+    engineClock.stale();
     if (!this.isCurrent(i, attempt)) return;
     const ports = this.plan.outputPorts[i];
     if (ports !== null && ports !== undefined) {
@@ -461,6 +465,7 @@ export class RunExecution implements SlotUser, AttemptHost {
 
   /** Operation `i` was restored from a stored result instead of running. */
   private onRestored(i: number, attempt: number, record: Record<string, unknown>, stored: StoredOperation, encoded: Readonly<Record<string, Uint8Array>>): void {
+    engineClock.stale();
     if (!this.isCurrent(i, attempt)) return;
     const ports = this.plan.outputPorts[i];
     if (ports !== null && ports !== undefined) {
@@ -507,6 +512,7 @@ export class RunExecution implements SlotUser, AttemptHost {
   }
 
   private onFailure(i: number, attempt: number, error: unknown, retryable: boolean): void {
+    engineClock.stale();
     if (!this.isCurrent(i, attempt)) return;
     const abortReason = this.contexts[i]?.abortReason;
     this.endAttempt(i);
