@@ -40,6 +40,13 @@ module.exports = {
       to: { path: '^packages/(cli|workflow|workers)/', pathNot: '^packages/$1/' },
     },
     {
+      name: 'store-builds-on-core-only',
+      severity: 'error',
+      comment: 'The run store depends on core alone; the engine, workflow, workers and CLI reach it through its public entry, never the other way round.',
+      from: { path: '^packages/store/' },
+      to: { path: '^packages/(?!core/|store/)[^/]+/' },
+    },
+    {
       name: 'only-public-entries-of-siblings',
       severity: 'error',
       comment: "A package imports a sibling only through its public entry (src/index.ts or the testing subpath), never its internals.",
