@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { openRunStore, type OpenRunStoreOptions } from './open-run-store';
+export { checkpointsIn } from './store-checkpoints';
 export { DEFAULT_STORE_LOCATION } from './store-location';
 export { DEFAULT_POSTGRES_SCHEMA } from './postgres/postgres-location';
 export type { RunStore, CacheLookupOptions, PruneOptions } from './run-store';

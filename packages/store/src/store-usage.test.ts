@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { v8Codec } from '@portflow/core';
+import { ExecutionEngine, GraphDefinition, defineOperation, v8Codec } from '@portflow/core';
 import { openRunStore } from './open-run-store';
+import { checkpointsIn } from './store-checkpoints';
 
 /** The examples docs/durability.md shows (its snippets are these regions, checked by examples/docs-sync.test.ts). */
 describe('the run store as docs/durability.md shows it', () => {
@@ -14,6 +15,46 @@ describe('the run store as docs/durability.md shows it', () => {
 
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('records a run through the engine and resumes it from another store instance', async () => {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    let loads = 0;
+    const Load = defineOperation('sales.load', { outputs: { rows: Array } }, () => {
+      loads++;
+      return { rows: [{ region: 'EU', amount: 1200 }] };
+    });
+    let failOnce = true;
+    const Sum = defineOperation('sales.sum', { inputs: { rows: Array }, outputs: { total: Number } }, ({ rows }) => {
+      if (failOnce) {
+        failOnce = false;
+        throw new Error('the database went away');
+      }
+      return { total: (rows as { amount: number }[]).reduce((t, r) => t + r.amount, 0) };
+    });
+    const graph = new GraphDefinition({ name: 'sales', requireIds: true });
+    graph.connect(new Load({ id: 'load' }), 'rows', new Sum({ id: 'sum' }), 'rows');
+    const location = join(dir, '.portflow', 'store.db');
+    const engine = new ExecutionEngine();
+    // #region resume
+    const runs = await openRunStore(location); // SQLite here; 'postgres://...' for PostgreSQL
+    const first = await engine.run(graph, { store: checkpointsIn(runs) });
+    console.log(first.status); // failed: sum threw
+    await runs.close();
+
+    // Later, in this process or another one:
+    const again = await openRunStore(location);
+    const second = await engine.run(graph, { store: checkpointsIn(again), resume: 'latest' });
+    console.log(second.getRecord('load').restoredFrom === first.runId); // true: load did not run again
+    console.log((await again.operations(second.runId)).map((op) => `${op.operationId} ${op.status} ${op.restored ? 'restored' : 'ran'}`));
+    await again.close();
+    // #endregion resume
+    expect(first.status).toBe('failed');
+    expect(second.status).toBe('succeeded');
+    expect(loads).toBe(1);
+    expect(log).toHaveBeenCalledWith(true);
+    log.mockRestore();
+    await engine.close();
   });
 
   it('records a run, an operation with an output and an event, and reads them back', async () => {

@@ -1,5 +1,6 @@
 import type { Operation } from '../model/operation';
-import { canonicalJson, sha256Hex } from './content-hash';
+import { canonicalJson } from '../model/plain-data';
+import { sha256Hex } from './content-hash';
 
 const identities = new WeakMap<Operation, string>();
 
