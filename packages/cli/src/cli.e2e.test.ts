@@ -8,7 +8,7 @@ const root = resolve(__dirname, '..', '..', '..');
 const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
 const plugin = join(__dirname, '__fixtures__', 'test-components.js');
 const dir = mkdtempSync(join(tmpdir(), 'portflow-e2e-'));
-const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, CI: undefined };
+const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, CI: undefined, PORTFLOW_STORE: join(dir, 'store.db') };
 
 function write(name: string, text: string): string {
   writeFileSync(join(dir, name), text);

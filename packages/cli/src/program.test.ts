@@ -144,3 +144,55 @@ describe('portflow graph, components, help', () => {
     expect(stdout).toMatch(/Exit codes:/);
   });
 });
+
+describe('portflow run with a run store, and portflow runs', () => {
+  const store = join(dir, 'runs.db');
+  async function withStore(...args: string[]) {
+    const { terminal, out } = memoryTerminal({ cwd: root, env: { PORTFLOW_STORE: store } });
+    const code = await main(args, { terminal, signals: noSignals, forceExit: () => undefined });
+    return { code, ...out };
+  }
+  const pipeline = join(examples, 'sales-pipeline.yaml');
+  const outDir = mkdtempSync(join(tmpdir(), 'portflow-cli-out-'));
+  const notADirectory = write('not-a-directory', 'x');
+
+  it('records a failed run, resumes it restoring what completed, and explains each step', async () => {
+    const failed = await withStore('run', pipeline, '--var', `out_dir=${notADirectory}`, '--no-progress');
+    expect(failed.code).toBe(EXIT_CODES.workflowFailed);
+    expect(failed.stderr).toMatch(new RegExp(`Recorded as run \\S+ in ${store.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; continue it with: portflow run \\S+ --resume`));
+
+    const resumed = await withStore('run', pipeline, '--var', `out_dir=${outDir}`, '--resume', '--no-progress');
+    expect(resumed.code).toBe(EXIT_CODES.success);
+    expect(resumed.stdout).toMatch(/load_data\s+read_csv\s+restored/);
+
+    const list = JSON.parse((await withStore('runs', '--json')).stdout) as { runs: { runId: string; status: string; resumedFrom?: string }[] };
+    expect(list.runs.map((r) => r.status)).toEqual(['succeeded', 'failed']);
+    expect(list.runs[0]!.resumedFrom).toBe(list.runs[1]!.runId);
+
+    const shown = await withStore('runs', 'show', list.runs[0]!.runId);
+    expect(shown.code).toBe(EXIT_CODES.success);
+    expect(shown.stdout).toMatch(/load_data\s+succeeded\s+0\s+\S+\s+[0-9a-f]{12}\s+restored from run \S+ \(same cache key\)/);
+    expect(shown.stdout).toMatch(/save_result\s+succeeded\s+1\s+\S+\s+[0-9a-f]{12}\s+ran: run \S+ had not completed it/);
+
+    const rerun = await withStore('run', pipeline, '--var', `out_dir=${outDir}`, '--rerun', 'aggregate', '--no-progress');
+    expect(rerun.code).toBe(EXIT_CODES.success);
+    expect(rerun.stdout).toMatch(/transform\s+filter_rows\s+restored/);
+    expect(rerun.stdout).toMatch(/aggregate\s+group_by\s+succeeded\s+1/);
+    const rerunId = (JSON.parse((await withStore('runs', '--json', '--limit', '1')).stdout) as { runs: { runId: string }[] }).runs[0]!.runId;
+    expect((await withStore('runs', 'show', rerunId)).stdout).toMatch(/aggregate\s+succeeded\s+1\s+\S+\s+[0-9a-f]{12}\s+ran: asked to rerun, or its stored result could not be read/);
+
+    const pruned = await withStore('runs', 'prune', '--older-than', '0m');
+    expect(pruned.stdout).toMatch(/Removed 3 runs and \d+ blobs? from /);
+    expect(JSON.parse((await withStore('runs', '--json')).stdout).runs).toEqual([]);
+  });
+
+  it('says what is wrong with --resume, --rerun, --store and runs options', async () => {
+    expect(await withStore('run', pipeline, '--resume', 'no-such-run')).toMatchObject({ code: EXIT_CODES.invalidInput, stderr: expect.stringContaining("No run 'no-such-run' in the store") });
+    expect(await withStore('run', pipeline, '--no-store', '--resume')).toMatchObject({ code: EXIT_CODES.invalidInput, stderr: expect.stringContaining('--resume and --rerun need a run store') });
+    expect(await withStore('run', pipeline, '--rerun', 'nope')).toMatchObject({ code: EXIT_CODES.invalidInput, stderr: expect.stringContaining("rerun names operations graph 'sales_pipeline' does not have: 'nope'") });
+    expect(await withStore('run', pipeline, '--store', 'mysql://x')).toMatchObject({ code: EXIT_CODES.invalidInput, stderr: expect.stringContaining('cannot open the run store mysql://x') });
+    expect(await withStore('runs', '--status', 'done')).toMatchObject({ code: EXIT_CODES.invalidInput, stderr: expect.stringContaining('--status must be one of running, succeeded, failed, cancelled') });
+    expect(await withStore('runs', 'show', 'nope')).toMatchObject({ code: EXIT_CODES.invalidInput, stderr: expect.stringContaining("no run 'nope' in") });
+    expect(await withStore('runs', 'prune', '--older-than', 'soon')).toMatchObject({ code: EXIT_CODES.invalidInput, stderr: expect.stringContaining('--older-than needs an age such as 30d') });
+  });
+});

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { componentsCommand } from './commands/components-command';
 import { graphCommand } from './commands/graph-command';
 import { runCommand, type SignalSource } from './commands/run-command';
+import { listRunsCommand, pruneRunsCommand, showRunCommand } from './commands/runs-command';
 import { validateCommand } from './commands/validate-command';
 import { EXIT_CODES } from './exit-codes';
 import { processTerminal, type Terminal } from './terminal';
@@ -109,6 +110,10 @@ ${EXIT_HELP}`,
     .option('--json', 'write NDJSON: one engine event per line, then the result')
     .option('--no-progress', 'plain lines even on a terminal')
     .option('--verbose', 'show debug logs of the steps')
+    .option('--store <location>', 'record the run in this store: a SQLite file or a postgres:// URL (default: $PORTFLOW_STORE, else .portflow/store.db next to the workflow)')
+    .option('--no-store', 'do not record the run')
+    .option('--resume [run-id]', 'continue a recorded run: steps it completed are restored, not run again (default: the latest unfinished run of this workflow)')
+    .option('--rerun <steps>', 'with the latest run (or --resume <id>): run these steps (comma-separated) and everything after them again, restore the rest')
     .addHelpText(
       'after',
       `
@@ -123,6 +128,11 @@ Examples:
   $ portflow run flow.yaml --var out_dir=/tmp/out --var min_amount=250
   $ portflow run flow.yaml --json | jq -c 'select(.type == "OperationFailed")'
   $ portflow run flow.yaml --plugin ./my-components.js
+  $ portflow run flow.yaml --resume                 # after a failure or Ctrl-C
+  $ portflow run flow.yaml --rerun summarize        # recompute one step and what follows
+
+Every run is recorded (see ${DOCS}/cli.md, "Runs"); list them with
+'portflow runs', inspect one with 'portflow runs show <id>'.
 ${EXIT_HELP}`,
     )
     .action((file: string, opts) => act(() => runCommand(file, opts, terminal, signals, forceExit)));
@@ -179,7 +189,44 @@ ${EXIT_HELP}`,
     )
     .action((name: string | undefined, opts) => act(() => componentsCommand(name, opts, terminal)));
 
-  for (const command of program.commands) {
+  const runs = program
+    .command('runs')
+    .description('List recorded runs, newest first (show one with `runs show <id>`, remove old ones with `runs prune`).')
+    .argument('[file]', "a workflow file: use the store next to it (default: $PORTFLOW_STORE, else ./.portflow/store.db)")
+    .option('--store <location>', 'the run store: a SQLite file or a postgres:// URL')
+    .option('--workflow <name>', 'only runs of this workflow')
+    .option('--status <status>', 'only runs with this status: running, succeeded, failed or cancelled')
+    .option('--limit <n>', 'at most this many runs (default 20)')
+    .option('--json', 'write the runs as JSON')
+    .addHelpText(
+      'after',
+      `
+A run killed mid-way stays 'running'; 'portflow run <file> --resume' continues it.
+
+Examples:
+  $ portflow runs
+  $ portflow runs examples/workflows/sales-pipeline.yaml --status failed
+  $ portflow runs show 3f2c9a61-...
+  $ portflow runs prune --older-than 30d
+${EXIT_HELP}`,
+    )
+    .action((file: string | undefined, opts) => act(() => listRunsCommand(file, opts, terminal)));
+  runs
+    .command('show')
+    .description("A run's steps: status, attempts, duration, cache key, and why each was restored or ran.")
+    .argument('<run-id>', 'the run (see `portflow runs`)')
+    .option('--store <location>', 'the run store: a SQLite file or a postgres:// URL')
+    .option('--json', 'write the run and its steps as JSON')
+    .action((runId: string, opts) => act(() => showRunCommand(runId, opts, terminal)));
+  runs
+    .command('prune')
+    .description('Remove runs older than an age, with their records, journals and the blobs no other run uses.')
+    .requiredOption('--older-than <age>', 'e.g. 30d, 12h, 90m')
+    .option('--store <location>', 'the run store: a SQLite file or a postgres:// URL')
+    .option('--json', 'write what was removed as JSON')
+    .action((opts) => act(() => pruneRunsCommand(opts, terminal)));
+
+  for (const command of [...program.commands, ...runs.commands]) {
     command.exitOverride().configureOutput({ writeOut: (s) => terminal.stdout.write(s), writeErr: (s) => terminal.stderr.write(s) }).showHelpAfterError('(run with --help for usage)');
   }
   return program;

@@ -1,4 +1,6 @@
-import { createLogger, ExecutionEngine, type EngineOptions } from '@portflow/core';
+import { createLogger, ExecutionEngine, isPortflowError, type EngineOptions, type RunOptions } from '@portflow/core';
+import { checkpointsIn, type RunStore } from '@portflow/store';
+import { openStore, storeLocation } from './store-location';
 import { EXIT_CODES, type ExitCode } from '../exit-codes';
 import { JsonReporter } from '../reporters/json-reporter';
 import { PlainReporter } from '../reporters/plain-reporter';
@@ -14,6 +16,12 @@ export interface RunCommandOptions extends WorkflowInputOptions {
   progress?: boolean;
   color?: boolean;
   verbose?: boolean;
+  /** Where to record the run (`--store`); false with `--no-store` (true or undefined: the default place). */
+  store?: string | boolean;
+  /** `--resume [id]`: a run id, or true for the latest unfinished run. */
+  resume?: string | true;
+  /** `--rerun a,b`: steps to run again (with everything downstream) while resuming. */
+  rerun?: string;
 }
 
 /** Where SIGINT and SIGTERM come from (the process, or a test double). */
@@ -42,6 +50,21 @@ export async function runCommand(file: string, options: RunCommandOptions, termi
     if (!Number.isInteger(n) || n < 1) throw new InputError(`portflow: --max-parallel must be a whole number >= 1, not '${options.maxParallel}'`);
     engineOptions.maxParallel = n;
   }
+  if (options.store === false && (options.resume !== undefined || options.rerun !== undefined)) {
+    throw new InputError('portflow: --resume and --rerun need a run store; drop --no-store');
+  }
+  const rerun = options.rerun === undefined ? undefined : options.rerun.split(',').map((s) => s.trim()).filter(Boolean);
+  if (rerun !== undefined && rerun.length === 0) throw new InputError('portflow: --rerun needs step names, e.g. --rerun clean,summarize');
+  const location = options.store === false ? undefined : storeLocation(typeof options.store === 'string' ? options.store : undefined, terminal.env, file);
+  const runs: RunStore | undefined = location === undefined ? undefined : await openStore(location);
+  const recording: Pick<RunOptions, 'store' | 'resume' | 'rerun'> =
+    runs === undefined
+      ? {}
+      : {
+          store: checkpointsIn(runs),
+          ...(options.resume !== undefined || rerun !== undefined ? { resume: options.resume === undefined || options.resume === true ? 'latest' : options.resume } : {}),
+          ...(rerun === undefined ? {} : { rerun }),
+        };
   const reporter = chooseReporter(options, terminal);
   const engine = new ExecutionEngine({ ...engineOptions, logger: createLogger((entry) => reporter.onLog(entry), options.verbose ? 'debug' : 'info') });
   const controller = new AbortController();
@@ -63,15 +86,32 @@ export async function runCommand(file: string, options: RunCommandOptions, termi
   });
   try {
     reporter.begin(workflow);
-    const run = engine.start(workflow.graph, { variables: workflow.variables, signal: controller.signal });
+    let run;
+    try {
+      run = engine.start(workflow.graph, { variables: workflow.variables, signal: controller.signal, ...recording });
+    } catch (error) {
+      throw new InputError(`portflow: ${error instanceof Error ? error.message : String(error)}`);
+    }
     const subscription = run.events$.subscribe((event) => reporter.onEvent(event));
-    const result = await run.result;
+    let result;
+    try {
+      result = await run.result;
+    } catch (error) {
+      // The store could not open the run (an unknown --resume id, say): nothing ran.
+      subscription.unsubscribe();
+      reporter.abort();
+      throw new InputError(`portflow: ${isPortflowError(error) || error instanceof Error ? error.message : String(error)}`);
+    }
     subscription.unsubscribe();
     reporter.finish(result);
+    if (location !== undefined && result.status !== 'succeeded' && !options.json) {
+      terminal.stderr.write(`Recorded as run ${result.runId} in ${location}; continue it with: portflow run ${file} --resume\n`);
+    }
     return result.status === 'succeeded' ? EXIT_CODES.success : result.status === 'cancelled' ? EXIT_CODES.cancelled : EXIT_CODES.workflowFailed;
   } finally {
     for (const { signal, listener } of listeners) signals.off(signal, listener);
     await engine.close();
+    await runs?.close();
   }
 }
 

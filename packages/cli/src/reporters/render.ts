@@ -81,7 +81,7 @@ export function renderSummary(result: ExecutionResult, state: RunState, colors: 
   const rows = [...state.steps.values()].map((step) => {
     const record = result.getRecord(step.name);
     const duration = record.durationMs === null ? '-' : formatDuration(record.durationMs);
-    return [step.name, step.component, record.status, String(record.attempts), duration];
+    return [step.name, step.component, record.restoredFrom === undefined ? record.status : 'restored', String(record.attempts), duration];
   });
   const header = ['STEP', 'COMPONENT', 'STATUS', 'ATTEMPTS', 'DURATION'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
