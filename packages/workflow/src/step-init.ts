@@ -1,10 +1,10 @@
-import type { OperationInit, ResourceHint, RetryPolicy } from '@portflow/core';
+import type { CacheSetting, OperationInit, ResourceHint, RetryPolicy } from '@portflow/core';
 import { dirname, resolve } from 'node:path';
 
 /**
  * The per-step settings of a workflow step, injected into a component's
  * constructor by type. Pass it on with `super(init)`: it carries the step's
- * id (its name), retry policy, timeout and resource hint, so they reach the
+ * id (its name), retry policy, timeout, resource hint and cache setting, so they reach the
  * engine through the operation.
  *
  * @example
@@ -20,6 +20,8 @@ export class StepInit implements OperationInit {
   readonly resource?: ResourceHint;
   readonly description?: string;
   readonly executor?: string;
+  /** The step's `cache` setting: reuse a matching result of an earlier recorded run. */
+  readonly cache?: boolean | CacheSetting;
   /** The step's params as written (plain data), which become the operation's `params`. */
   readonly params?: object;
 
@@ -31,6 +33,7 @@ export class StepInit implements OperationInit {
     if (init.timeoutMs !== undefined) this.timeoutMs = init.timeoutMs;
     if (init.resource !== undefined) this.resource = init.resource;
     if (init.description !== undefined) this.description = init.description;
+    if (init.cache !== undefined) this.cache = init.cache;
   }
 }
 

@@ -194,6 +194,16 @@ describe('checkWorkflow problems', () => {
     expect(result.problems[2]!.hint).toBe("did you mean 'io_bound'?");
   });
 
+  it('reads a step cache setting, and reports one that is neither a boolean nor an age', () => {
+    const ok = check(yaml('pipeline:', '  - name: a', '    operation: log', '    cache: true', '  - name: b', '    operation: log', '    cache: 2h', '    depends_on: [a]'));
+    expect(ok.problems).toEqual([]);
+    expect(ok.workflow!.graph.getOperation('a').settings.cache).toBe(true);
+    expect(ok.workflow!.graph.getOperation('b').settings.cache).toEqual({ ttlMs: 7_200_000 });
+    const bad = check(yaml('pipeline:', '  - name: a', '    operation: log', '    cache: sometimes'));
+    expect(where(bad.problems)).toEqual(['4:12 invalid-field']);
+    expect(bad.problems[0]!.message).toMatch(/cache \(true, false or a maximum age\) must be a positive duration, not/);
+  });
+
   it('reports every problem at once, in file order', () => {
     const result = check(
       PIPELINE(

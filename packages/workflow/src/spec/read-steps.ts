@@ -9,13 +9,13 @@ export const FORM_KEYS = {
     list: 'pipeline',
     item: 'step',
     component: 'operation',
-    keys: ['name', 'operation', 'params', 'depends_on', 'resource_hint', 'retry', 'timeout', 'description'],
+    keys: ['name', 'operation', 'params', 'depends_on', 'resource_hint', 'retry', 'timeout', 'cache', 'description'],
   },
   tasks: {
     list: 'tasks',
     item: 'task',
     component: 'component_name',
-    keys: ['name', 'component_name', 'params', 'inputs', 'outputs', 'depends_on', 'resource_hint', 'retry', 'timeout', 'description'],
+    keys: ['name', 'component_name', 'params', 'inputs', 'outputs', 'depends_on', 'resource_hint', 'retry', 'timeout', 'cache', 'description'],
   },
 } as const;
 
@@ -101,6 +101,14 @@ function readStepSettings(fields: FieldReader, item: Record<string, unknown>, pa
   if (item.timeout !== undefined) {
     const timeoutMs = readDuration(fields, item.timeout, [...path, 'timeout'], `${what} timeout`);
     if (timeoutMs !== undefined) settings.timeoutMs = timeoutMs;
+  }
+  if (item.cache !== undefined) {
+    // true / false, or a duration: reuse results of earlier runs no older than that.
+    if (typeof item.cache === 'boolean') settings.cache = item.cache;
+    else {
+      const ttlMs = readDuration(fields, item.cache, [...path, 'cache'], `${what} cache (true, false or a maximum age)`);
+      if (ttlMs !== undefined) settings.cache = { ttlMs };
+    }
   }
   if (item.description !== undefined) {
     const description = fields.string(item.description, [...path, 'description'], `${what} description`);
