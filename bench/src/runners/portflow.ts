@@ -89,7 +89,8 @@ export function buildUnvalidatedPortflowGraph(w: Workload, wiring: PortflowWirin
   if (wiring === 'deps') {
     for (let i = 0; i < w.n; i++) {
       const parents = w.parents[i]!;
-      if (parents.length > 0) graph.dependsOn(ops[i]!, ...parents.map((p) => ops[p]!));
+      // One call per edge: spreading 100,000 parents into one call would exceed the call stack.
+      for (const p of parents) graph.dependsOn(ops[i]!, ops[p]!);
     }
   } else if (wiring === 'dynamic') {
     for (let i = 0; i < w.n; i++) {

@@ -152,8 +152,11 @@ export class GraphDefinition<I extends object = {}, O extends object = {}> { // 
    * ```
    */
   dependsOn(dependent: Operation, ...prerequisites: Operation[]): this {
-    this.add(dependent, ...prerequisites);
-    for (const prerequisite of prerequisites) this._dependencies.push({ dependent, prerequisite });
+    if (!this._members.has(dependent)) this.add(dependent);
+    for (const prerequisite of prerequisites) {
+      if (!this._members.has(prerequisite)) this.add(prerequisite);
+      this._dependencies.push({ dependent, prerequisite });
+    }
     this._version++;
     return this;
   }
