@@ -61,7 +61,8 @@ async function openSession(runs: RunStore, run: CheckpointRun): Promise<Checkpoi
       return op === undefined ? undefined : stored(runs, op);
     },
     record: (record) => track(write(runs, run.runId, record)),
-    event: (event) => runs.appendEvents(run.runId, [{ type: event.type, payload: jsonOf(event) }]),
+    // Engine events are plain JSON data, but for the `data` an operation reports with its progress.
+    event: (event) => runs.appendEvents(run.runId, [{ type: event.type, payload: (event.type === 'OperationProgress' ? jsonOf(event) : event) as unknown as JsonValue }]),
     close: async (summary) => {
       while (writes.size > 0) await Promise.all([...writes]);
       await runs.finishRun(run.runId, { status: summary.status, finishedAt: summary.finishedAt, ...(summary.reason === undefined ? {} : { reason: summary.reason }) });
