@@ -7,6 +7,8 @@ import { makeWorkload, type Shape } from './workloads';
 export interface BenchOptions extends SchedulingOptions {
   readonly quick: boolean;
   readonly cpu: boolean;
+  /** Run the scheduling and I/O cells (`--cpu-only` turns them off). */
+  readonly scheduling: boolean;
   /** No-op tasks in the worker-pool overhead benchmark. */
   readonly overheadTasks: number;
 }
@@ -47,6 +49,7 @@ export interface BenchResults {
 export const FULL: BenchOptions = {
   quick: false,
   cpu: true,
+  scheduling: true,
   shapes: ['chain', 'wide', 'layered'],
   sizes: [1_000, 10_000, 100_000],
   runners: RUNNER_IDS,
@@ -77,8 +80,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const started = Date.now();
   const loadAtStart = loadavg()[0]!;
   const log = options.log ?? (() => {});
-  log(`scheduling: ${options.shapes.join(', ')} at N = ${options.sizes.join(', ')}; ${options.reps} reps; ${options.runners.join(', ')}`);
-  const { cases, labels } = await runScheduling(options, (shape, n) => makeWorkload(shape, n).edges);
+  let cases: readonly CaseResult[] = [];
+  let labels: Partial<Record<RunnerId, string>> = {};
+  if (options.scheduling) {
+    log(`scheduling: ${options.shapes.join(', ')} at N = ${options.sizes.join(', ')}; ${options.reps} reps; ${options.runners.join(', ')}`);
+    ({ cases, labels } = await runScheduling(options, (shape, n) => makeWorkload(shape, n).edges));
+  }
   log('cpu pool');
   const cpu: CpuResults = options.cpu ? await runCpu({ reps: options.reps, tasks: 16, taskMs: 50, overheadTasks: options.overheadTasks, log }) : { status: 'gap', note: 'not run (--no-cpu)' };
   const cpuInfo = cpus();

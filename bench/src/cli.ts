@@ -25,6 +25,8 @@ const HELP = `usage: npm run bench -- [options]
   --warmup-ms=MS      keep warming up until this much time has passed, up to 50 runs (default 1000)
   --shared / --isolate  one shared child process, or one per measurement (default: isolate, except --quick)
   --no-cpu            skip the worker-pool benchmarks
+  --cpu-only          run only the worker-pool benchmarks (no scheduling or I/O cells)
+  --overhead-tasks=N  no-op tasks in the worker-pool overhead benchmark (default 2000, --quick 500)
   --quiet             no progress on stderr
 `;
 
@@ -79,6 +81,12 @@ export function parseArgs(argv: readonly string[]): { options: BenchOptions; jso
       case '--no-cpu':
         options = { ...options, cpu: false };
         break;
+      case '--cpu-only':
+        options = { ...options, scheduling: false, cpu: true };
+        break;
+      case '--overhead-tasks':
+        options = { ...options, overheadTasks: Number(value) };
+        break;
       case '--quiet':
         quiet = true;
         break;
@@ -97,6 +105,7 @@ export function parseArgs(argv: readonly string[]): { options: BenchOptions; jso
   if (options.runners.length === 0 || options.runners.some((r) => !RUNNER_IDS.includes(r))) problems.push(`--runners takes ${RUNNER_IDS.join(', ')}`);
   if (!Number.isInteger(options.reps) || options.reps < 1) problems.push('--reps must be a whole number >= 1');
   if (!(options.timeoutMs > 0)) problems.push('--timeout must be a number of seconds > 0');
+  if (!Number.isInteger(options.overheadTasks) || options.overheadTasks < 1) problems.push('--overhead-tasks must be a whole number >= 1');
   if (problems.length > 0) throw new Error(problems.join('\n'));
   // Keep the runners in table order whatever order they were given in.
   options = { ...options, runners: RUNNER_IDS.filter((r) => options.runners.includes(r)) };

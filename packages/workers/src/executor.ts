@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { MessageChannel, receiveMessageOnPort, type ResourceLimits } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { ResourceLimits } from 'node:worker_threads';
+import type { Piscina } from 'piscina';
 import { InvalidOptionsError, type ExecutionContext, type Logger, type Operation, type OperationExecutor, type OperationRef } from '@portflow/core';
 import { placementOf, workerSpecOf } from './declaration';
-import { crashKind, WorkerCapabilityError, WorkerCrashError } from './errors';
-import { adoptRealm, deserializeError, isCloneable, restoreBuffers, serializeError, tagBuffers, transferables, type StartMessage, type WorkerMessage, type WorkerTask } from './protocol';
+import { WorkerCapabilityError } from './errors';
+import type { WorkerTask } from './protocol';
 import { resolveRoot, workerRef } from './ref';
 import { workerReasons } from './validation';
+import { isCloneable, tagBuffers, transferables } from './values';
+import { WorkerPool } from './worker-pool';
 
 /** Options of {@link createWorkerExecutor}; every field has a default. */
 export interface WorkerExecutorOptions {
@@ -32,12 +34,19 @@ export interface WorkerExecutorOptions {
    * After an attempt's signal aborts (cancellation, timeout, fail-fast), how
    * long the worker gets to stop on its own (it sees `context.signal` abort)
    * before its thread is terminated, in ms (default 100). A synchronous loop
-   * cannot see the signal, so it is always ended by termination.
+   * cannot see the signal, so it is always ended by termination. An attempt
+   * still waiting for a thread ends when the grace is over, and never runs.
    */
   abortGraceMs?: number;
   /** Where pool-level errors not tied to a task go (e.g. a thread dying between tasks). Default: silent. */
   logger?: Logger;
-  /** The worker entry file (default: this package's built `dist/worker.js`). */
+  /**
+   * The worker entry file (default: this package's built `dist/worker.js`).
+   * Another file must re-export that entry (load it as it loads, not later):
+   * the entry opens the thread's link to the executor while piscina starts the
+   * thread, and without it progress, logs and cooperative aborts do not reach
+   * the thread's attempts.
+   */
   workerFile?: string;
   /**
    * The directory workers resolve operation modules against (default: the
@@ -49,8 +58,6 @@ export interface WorkerExecutorOptions {
    */
   root?: string;
 }
-
-type Pending = { abort(reason: unknown): void };
 
 /**
  * An {@link OperationExecutor} that runs operations on piscina worker-thread
@@ -89,9 +96,8 @@ export class WorkerPoolExecutor implements OperationExecutor {
   private readonly workerFile: string | undefined;
   /** The directory operation modules are resolved against, absolute; see {@link WorkerExecutorOptions.root}. */
   readonly root: string;
-  private cpuPool: Piscina | undefined;
-  private memoryPool: Piscina | undefined;
-  private readonly pending = new Set<Pending>();
+  private cpuPool: WorkerPool | undefined;
+  private memoryPool: WorkerPool | undefined;
   private readonly instanceReasons = new WeakMap<Operation, readonly string[]>();
   private isClosed = false;
   private closing: Promise<void> | undefined;
@@ -112,12 +118,12 @@ export class WorkerPoolExecutor implements OperationExecutor {
 
   /** Live worker threads in both pools (0 before first use and after `close()`). */
   get threadCount(): number {
-    return (this.cpuPool?.threads.length ?? 0) + (this.memoryPool?.threads.length ?? 0);
+    return (this.cpuPool?.piscina.threads.length ?? 0) + (this.memoryPool?.piscina.threads.length ?? 0);
   }
 
   /** The pools created so far, for inspection (`threads`, `utilization`, events). */
   get pools(): { readonly cpu: Piscina | undefined; readonly memory: Piscina | undefined } {
-    return { cpu: this.cpuPool, memory: this.memoryPool };
+    return { cpu: this.cpuPool?.piscina, memory: this.memoryPool?.piscina };
   }
 
   /** Whether `close()` was called. */
@@ -157,14 +163,8 @@ export class WorkerPoolExecutor implements OperationExecutor {
   close(): Promise<void> {
     this.isClosed = true;
     this.closing ??= (async () => {
-      for (const task of [...this.pending]) task.abort(new Error('the worker executor was closed'));
-      const pools = [this.cpuPool, this.memoryPool].filter((p): p is Piscina => p !== undefined);
-      await Promise.all(
-        pools.map(async (p) => {
-          await p.destroy();
-          p.emitDestroy(); // piscina leaves its async resource open; tools like jest --detectOpenHandles would report it
-        }),
-      );
+      const reason = new Error('the worker executor was closed');
+      await Promise.all([this.cpuPool?.destroy(reason), this.memoryPool?.destroy(reason)]);
     })();
     return this.closing;
   }
@@ -174,30 +174,32 @@ export class WorkerPoolExecutor implements OperationExecutor {
     await this.close();
   }
 
-  private pool(operation: Operation): Piscina {
+  private pool(operation: Operation): WorkerPool {
     if (operation.settings.resource === 'memory_bound') {
       return (this.memoryPool ??= this.createPool('portflow-memory', this.memoryThreads, this.memoryLimits));
     }
     return (this.cpuPool ??= this.createPool('portflow-cpu', this.threads, this.cpuLimits));
   }
 
-  private createPool(name: string, threads: number, resourceLimits: ResourceLimits | undefined): Piscina {
-    const pool = new Piscina({
+  private createPool(name: string, threads: number, resourceLimits: ResourceLimits | undefined): WorkerPool {
+    return new WorkerPool({
+      name,
       filename: this.workerFile ?? defaultWorkerFile(),
-      name: 'default',
-      minThreads: 0,
-      maxThreads: threads,
-      idleTimeout: this.idleTimeoutMs,
-      concurrentTasksPerWorker: 1,
-      recordTiming: false,
-      ...(resourceLimits ? { resourceLimits } : {}),
+      threads,
+      idleTimeoutMs: this.idleTimeoutMs,
+      abortGraceMs: this.abortGraceMs,
+      resourceLimits,
+      logger: this.logger,
     });
-    // A thread that dies with no task running (e.g. a timer an operation left
-    // behind throws) is reported here; without a listener it would crash the process.
-    pool.on('error', (error: unknown) => this.logger?.warn(`worker pool '${name}': a thread died outside any task`, { error: serializeError(error) }));
-    return pool;
   }
 
+  /**
+   * One attempt as one piscina task (see `WorkerPool`): the task carries the
+   * ref and the inputs, its result is the outcome. Progress and logs arrive
+   * on the thread's link (see `ThreadLink`) while it runs; those still unread
+   * when the result comes are collected first, so they precede the attempt's
+   * completion.
+   */
   private runOnWorker(
     operation: Operation,
     ref: OperationRef,
@@ -206,100 +208,24 @@ export class WorkerPoolExecutor implements OperationExecutor {
     inputs: Readonly<Record<string, unknown>>,
     context: ExecutionContext,
   ): Promise<unknown> {
-    const signal = context.signal;
-    if (signal.aborted) return Promise.reject(signal.reason);
-    const { operationId, attempt } = context;
+    if (context.signal.aborted) return Promise.reject(context.signal.reason);
     const pool = this.pool(operation);
-    const { port1, port2 } = new MessageChannel();
-    const { variables, missingVariables } = cloneableVariables(context.variables);
-    const start: StartMessage = {
-      inputs,
-      inputBuffers: tagBuffers(inputs),
-      variables,
-      missingVariables,
-      transferOutputs,
-    };
-    try {
-      port1.postMessage(start, transferInputs ? transferables(inputs) : []);
-    } catch (error) {
-      port1.close();
-      return Promise.reject(uncloneableInputs(operationId, inputs, error));
-    }
-    const task: WorkerTask = {
+    const task: Mutable<WorkerTask> = {
+      id: pool.nextTaskId(),
       ref,
       root: this.root,
       runId: context.runId,
-      operationId,
-      attempt,
-      port: port2,
+      operationId: context.operationId,
+      attempt: context.attempt,
+      inputs: inputs as Record<string, unknown>,
     };
-    const taskAbort = new AbortController();
-
-    return new Promise<unknown>((resolve, reject) => {
-      let result: Extract<WorkerMessage, { type: 'result' }> | undefined;
-      let grace: ReturnType<typeof setTimeout> | undefined;
-      let closedReason: unknown;
-      const onMessage = (message: WorkerMessage): void => {
-        switch (message.type) {
-          case 'progress':
-            context.reportProgress(message.fraction, message.data === undefined ? message.message : { message: message.message, data: message.data });
-            return;
-          case 'log': {
-            context.logger[message.level](message.message, message.fields);
-            return;
-          }
-          case 'result':
-            result = message;
-            return;
-        }
-      };
-      const drain = (): void => {
-        for (let m = receiveMessageOnPort(port1); m !== undefined; m = receiveMessageOnPort(port1)) onMessage(m.message as WorkerMessage);
-      };
-      const onAbort = (): void => {
-        port1.postMessage({ type: 'abort', reason: serializeError(signal.reason) });
-        if (this.abortGraceMs === 0) taskAbort.abort(signal.reason);
-        else grace = setTimeout(() => taskAbort.abort(signal.reason), this.abortGraceMs);
-      };
-      const pendingEntry: Pending = {
-        abort: (reason) => {
-          closedReason = reason;
-          taskAbort.abort(reason);
-        },
-      };
-      const finish = (): void => {
-        signal.removeEventListener('abort', onAbort);
-        if (grace !== undefined) clearTimeout(grace);
-        this.pending.delete(pendingEntry);
-        port1.off('message', onMessage);
-        port1.close();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.pending.add(pendingEntry);
-      port1.on('message', onMessage);
-
-      pool.run(task, { transferList: [port2], signal: taskAbort.signal }).then(
-        () => {
-          drain();
-          finish();
-          if (result === undefined) reject(new Error(`Operation '${operationId}' attempt ${attempt}: the worker finished without sending a result`));
-          else if (result.ok) {
-            restoreBuffers(result.outputs, result.buffers);
-            adoptRealm(result.outputs);
-            resolve(result.outputs);
-          } else if (result.aborted === true && signal.aborted) {
-            reject(signal.reason); // as on the main thread: the attempt ended with its abort reason
-          } else reject(deserializeError(result.error));
-        },
-        (error: unknown) => {
-          drain();
-          finish();
-          if (closedReason !== undefined) reject(closedReason);
-          else if (signal.aborted) reject(signal.reason);
-          else reject(new WorkerCrashError(operationId, attempt, crashKind(error), error));
-        },
-      );
-    });
+    const inputBuffers = tagBuffers(inputs);
+    if (inputBuffers !== undefined) task.inputBuffers = inputBuffers;
+    const { variables, missingVariables } = cloneableVariables(context.variables);
+    if (variables !== undefined) task.variables = variables;
+    if (missingVariables !== undefined) task.missingVariables = missingVariables;
+    if (transferOutputs) task.transferOutputs = true;
+    return pool.run(task, transferInputs ? transferables(inputs) : undefined, context);
   }
 }
 
@@ -323,31 +249,28 @@ function defaultWorkerFile(): string {
   return found;
 }
 
-const variableCache = new WeakMap<object, { variables: Record<string, unknown>; missingVariables: string[] }>();
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Run variables split into those that can cross (cached per run: the object is frozen and shared). */
-function cloneableVariables(all: Readonly<Record<string, unknown>>): { variables: Record<string, unknown>; missingVariables: string[] } {
+interface CrossingVariables {
+  readonly variables: Record<string, unknown> | undefined;
+  readonly missingVariables: string[] | undefined;
+}
+
+const variableCache = new WeakMap<object, CrossingVariables>();
+
+/** Run variables split into those that can cross and the names of those that cannot, each left out when empty (cached per run: the object is frozen and shared). */
+function cloneableVariables(all: Readonly<Record<string, unknown>>): CrossingVariables {
   const cached = variableCache.get(all);
   if (cached) return cached;
-  const variables: Record<string, unknown> = {};
-  const missingVariables: string[] = [];
+  let variables: Record<string, unknown> | undefined;
+  let missingVariables: string[] | undefined;
   for (const [key, value] of Object.entries(all)) {
-    if (isCloneable(value)) variables[key] = value;
-    else missingVariables.push(key);
+    if (isCloneable(value)) (variables ??= {})[key] = value;
+    else (missingVariables ??= []).push(key);
   }
   const split = { variables, missingVariables };
   variableCache.set(all, split);
   return split;
-}
-
-function uncloneableInputs(operationId: string, inputs: Readonly<Record<string, unknown>>, error: unknown): Error {
-  const bad = Object.keys(inputs).filter((key) => !isCloneable(inputs[key]));
-  const which = bad.length > 0 ? `input ${bad.map((k) => `'${k}'`).join(', ')}` : 'its inputs';
-  return new TypeError(
-    `Operation '${operationId}': ${which} cannot be sent to a worker thread (${error instanceof Error ? error.message : String(error)}). ` +
-      `Values crossing threads must be structured-cloneable: plain data, arrays, Map/Set, Date, typed arrays and ArrayBuffers, no functions or handles.`,
-    { cause: error },
-  );
 }
 
 function isCount(value: unknown): boolean {

@@ -1,30 +1,21 @@
 /**
- * What crosses between the main thread and a worker, and the helpers both
- * sides use to encode it. Everything here must load without `@portflow/core`
- * at run time: the worker entry imports it.
+ * What crosses between the main thread and a worker. Each attempt is one
+ * piscina task: the task carries the operation's ref and its inputs, and the
+ * task's return value is the outcome. Progress, logs and aborts travel on
+ * one long-lived port per worker thread (its {@link ThreadHello}), tagged
+ * with the task's id. Everything here must load without `@portflow/core` at
+ * run time: the worker entry imports it.
  * @internal
  */
-import { types } from 'node:util';
 import type { MessagePort } from 'node:worker_threads';
 import type { LogLevel, OperationRef } from '@portflow/core';
+import type { SerializedError } from './serialized-error';
+import type { BufferTags } from './values';
 
-/** An error as it crosses threads: enough to rebuild a faithful `Error`. */
-export interface SerializedError {
-  readonly name: string;
-  readonly message: string;
-  readonly stack?: string;
-  /** Own enumerable properties that survived a structured clone (`code`, `errno`, ...). */
-  readonly props?: Record<string, unknown>;
-  readonly cause?: SerializedError;
-  /** Set when something other than an Error was thrown. */
-  readonly nonError?: boolean;
-}
-
-/** Top-level values that were Buffers (`b`) or arrays of Buffers (`a`): structured clone turns them into Uint8Array. */
-export type BufferTags = Record<string, 'b' | 'a'>;
-
-/** The task piscina hands to the worker entry: small; the data follows on `port`. */
+/** The task piscina hands to the worker entry: one attempt of one operation. */
 export interface WorkerTask {
+  /** Routes the attempt's progress, logs and abort on its thread's port; unique among the executor's tasks in flight. */
+  readonly id: number;
   /**
    * The operation as JSON (`op.toRef(location)`): the worker resolves it with
    * a `ModuleResolver` rooted at `root`, which runs the class's constructor.
@@ -36,214 +27,72 @@ export interface WorkerTask {
   readonly runId: string;
   readonly operationId: string;
   readonly attempt: number;
-  /** Private channel of this task: the start message arrives, progress, logs and the result go back, abort comes in. */
-  readonly port: MessagePort;
-}
-
-/** The first message on a task's port, posted before the task is queued. */
-export interface StartMessage {
   readonly inputs: Record<string, unknown>;
-  readonly inputBuffers: BufferTags | undefined;
-  readonly variables: Record<string, unknown>;
+  // The fields below are left out when they hold nothing: every field costs on each crossing.
+  readonly inputBuffers?: BufferTags;
+  /** The run's variables that could be cloned. */
+  readonly variables?: Record<string, unknown>;
   /** Run variables that could not be cloned; reading one in the worker throws. */
-  readonly missingVariables: readonly string[];
-  readonly transferOutputs: boolean;
+  readonly missingVariables?: readonly string[];
+  /** Move the outputs' ArrayBuffers back instead of copying them. */
+  readonly transferOutputs?: true;
+  /**
+   * Set by the main thread when the attempt's signal aborts while the task
+   * waits in piscina's queue (the task is read only when piscina posts it):
+   * the thread that gets it returns at once, without running the operation.
+   */
+  cancelled?: boolean;
 }
 
-/** Worker to main thread, on the task's port. The `result` message is always the last. */
-export type WorkerMessage =
-  | { readonly type: 'progress'; readonly fraction: number; readonly message?: string; readonly data?: Readonly<Record<string, unknown>> }
-  | { readonly type: 'log'; readonly level: LogLevel; readonly message: string; readonly fields?: Record<string, unknown> }
-  | { readonly type: 'result'; readonly ok: true; readonly outputs: unknown; readonly buffers: BufferTags | undefined }
+/** What a task returns: the attempt's outcome, and how to collect what the attempt sent beside it. */
+export type TaskResult = (
+  | { readonly ok: true; readonly outputs: unknown; readonly buffers?: BufferTags }
   | {
-      readonly type: 'result';
       readonly ok: false;
       readonly error: SerializedError;
       /** The operation ended with its signal's reason: the main thread answers with the original reason object. */
       readonly aborted?: boolean;
-    };
-
-/** Main thread to worker, on the task's port. */
-export type MainMessage = { readonly type: 'abort'; readonly reason: SerializedError };
-
-// ---- errors ----------------------------------------------------------------
-
-const BUILTIN_ERRORS: Record<string, ErrorConstructor> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
+    }
+) & {
+  /** The worker's `threadId`: whose port holds the attempt's progress and logs. */
+  readonly thread: number;
+  /** How many progress and log messages the attempt sent on that port, all before this result (left out when none). */
+  readonly sent?: number;
 };
 
-/** Turns anything thrown into a {@link SerializedError}; never throws. */
-export function serializeError(error: unknown, depth = 0): SerializedError {
-  if (!(error instanceof Error) && !(typeof error === 'object' && error !== null && 'message' in error && 'stack' in error)) {
-    return { name: 'NonError', message: describeThrown(error), nonError: true };
-  }
-  const e = error as Error & Record<string, unknown>;
-  const props: Record<string, unknown> = {};
-  for (const key of Object.keys(e)) {
-    if (key === 'message' || key === 'stack' || key === 'name' || key === 'cause') continue;
-    const value = e[key];
-    if (isCloneable(value)) props[key] = value;
-  }
-  const out: { -readonly [K in keyof SerializedError]: SerializedError[K] } = {
-    name: typeof e.name === 'string' ? e.name : 'Error',
-    message: typeof e.message === 'string' ? e.message : String(e.message),
-  };
-  if (typeof e.stack === 'string') out.stack = e.stack;
-  if (Object.keys(props).length > 0) out.props = props;
-  if (e.cause !== undefined && depth < 8) out.cause = serializeError(e.cause, depth + 1);
-  return out;
+/** Worker to main thread, on the thread's port, for task `id`. */
+export type ThreadMessage =
+  | { readonly id: number; readonly type: 'progress'; readonly fraction: number; readonly message?: string; readonly data?: Readonly<Record<string, unknown>> }
+  | { readonly id: number; readonly type: 'log'; readonly level: LogLevel; readonly message: string; readonly fields?: Record<string, unknown> };
+
+/** Main thread to worker, on the thread's port: task `id`'s signal aborted. */
+export interface AbortMessage {
+  readonly type: 'abort';
+  readonly id: number;
+  readonly reason: SerializedError;
 }
 
 /**
- * Rebuilds an error from its serialized form: same name, message, stack and
- * properties; built-in classes (`TypeError`, ...) are kept, other classes
- * become an `Error` whose `name` is the original class's.
+ * What a worker thread posts on its `parentPort` as its entry loads, before
+ * piscina's ready message: the thread's port, and shared slots (see
+ * {@link RUNNING} and {@link ABORTS_POSTED}) through which the main thread
+ * finds the thread running a task, and the thread learns, as a task starts,
+ * that an abort may be waiting on its port.
  */
-export function deserializeError(s: SerializedError): Error {
-  const Ctor = Object.prototype.hasOwnProperty.call(BUILTIN_ERRORS, s.name) ? BUILTIN_ERRORS[s.name]! : Error;
-  const error = new Ctor(s.message) as Error & Record<string, unknown>;
-  if (error.name !== s.name) Object.defineProperty(error, 'name', { value: s.name, writable: true, configurable: true, enumerable: false });
-  if (s.stack !== undefined) Object.defineProperty(error, 'stack', { value: s.stack, writable: true, configurable: true, enumerable: false });
-  if (s.props) Object.assign(error, s.props);
-  if (s.cause !== undefined) Object.defineProperty(error, 'cause', { value: deserializeError(s.cause), writable: true, configurable: true, enumerable: false });
-  return error;
+export interface ThreadHello {
+  readonly portflowThread: true;
+  readonly threadId: number;
+  readonly port: MessagePort;
+  /** `Int32Array` of 2 over a `SharedArrayBuffer`. */
+  readonly slots: Int32Array;
 }
 
-function describeThrown(value: unknown): string {
-  if (typeof value === 'string') return value;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
+/** Slot of {@link ThreadHello.slots}: the id of the task the thread runs, 0 when idle (written by the thread). */
+export const RUNNING = 0;
+/** Slot of {@link ThreadHello.slots}: how many abort messages the main thread posted to the thread (incremented after each). */
+export const ABORTS_POSTED = 1;
 
-/** Whether `value` survives `structuredClone` (it is tried; keep it for small values). */
-export function isCloneable(value: unknown): boolean {
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')) return true;
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// ---- values ----------------------------------------------------------------
-
-/**
- * Prepares a record of port values for crossing: top-level Buffers (and
- * arrays of Buffers) are noted, so the other side makes Buffers of the
- * Uint8Arrays that structured clone delivers.
- */
-export function tagBuffers(values: unknown): BufferTags | undefined {
-  if (values === null || typeof values !== 'object') return undefined;
-  let tags: BufferTags | undefined;
-  for (const key of Object.keys(values)) {
-    const v = (values as Record<string, unknown>)[key];
-    if (Buffer.isBuffer(v)) (tags ??= {})[key] = 'b';
-    else if (Array.isArray(v) && v.length > 0 && v.every((x) => Buffer.isBuffer(x))) (tags ??= {})[key] = 'a';
-  }
-  return tags;
-}
-
-/** The receiving side of {@link tagBuffers}: Uint8Arrays back into Buffers (no copy). */
-export function restoreBuffers(values: unknown, tags: BufferTags | undefined): void {
-  if (tags === undefined || values === null || typeof values !== 'object') return;
-  const record = values as Record<string, unknown>;
-  // util.types checks work across realms (jest runs tests in a vm context).
-  const toBuffer = (u: unknown): unknown => (types.isUint8Array(u) && !Buffer.isBuffer(u) ? Buffer.from(u.buffer, u.byteOffset, u.byteLength) : u);
-  for (const [key, tag] of Object.entries(tags)) {
-    const v = record[key];
-    record[key] = tag === 'b' ? toBuffer(v) : Array.isArray(v) ? v.map(toBuffer) : v;
-  }
-}
-
-/**
- * The ArrayBuffers inside `value` that can be moved rather than copied. A
- * view that covers only part of its buffer (e.g. a small `Buffer` sharing
- * Node's allocation pool) is left to be copied: moving its buffer would
- * detach memory that other values use.
- */
-export function transferables(value: unknown): ArrayBuffer[] {
-  const found = new Set<ArrayBuffer>();
-  const seen = new Set<object>();
-  const visit = (v: unknown, depth: number): void => {
-    if (v === null || typeof v !== 'object' || depth > 64 || seen.has(v)) return;
-    seen.add(v);
-    if (types.isArrayBuffer(v)) {
-      if (v.byteLength > 0) found.add(v);
-      return;
-    }
-    if (ArrayBuffer.isView(v)) {
-      const b = v.buffer;
-      if (types.isArrayBuffer(b) && v.byteOffset === 0 && v.byteLength === b.byteLength && b.byteLength > 0) found.add(b);
-      return;
-    }
-    if (Array.isArray(v)) {
-      for (const x of v) visit(x, depth + 1);
-      return;
-    }
-    if (types.isMap(v)) {
-      for (const [k, x] of v as Map<unknown, unknown>) {
-        visit(k, depth + 1);
-        visit(x, depth + 1);
-      }
-      return;
-    }
-    if (types.isSet(v)) {
-      for (const x of v as Set<unknown>) visit(x, depth + 1);
-      return;
-    }
-    if (isPlainObject(v)) for (const key of Object.keys(v)) visit((v as Record<string, unknown>)[key], depth + 1);
-  };
-  visit(value, 0);
-  return [...found];
-}
-
-/** An object literal (or null-prototype object), from any realm. */
-export function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value) as object | null;
-  if (proto === null || proto === Object.prototype) return true;
-  return Object.getPrototypeOf(proto) === null && (proto as { constructor?: { name?: string } }).constructor?.name === 'Object';
-}
-
-type ViewConstructor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
-
-/**
- * Makes top-level port values instances of this realm's classes. Messages are
- * deserialized in Node's main realm; code running in another realm (a `vm`
- * context, as jest runs tests) would see `instanceof Map` / `Date` /
- * `Float64Array` fail, and with them the engine's port type checks. A no-op
- * when the realms are the same, which is the case outside such sandboxes.
- */
-export function adoptRealm(values: unknown): void {
-  if (values === null || typeof values !== 'object' || Array.isArray(values)) return;
-  const record = values as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    const v = record[key];
-    if (v === null || typeof v !== 'object') continue;
-    if (types.isMap(v)) {
-      if (!(v instanceof Map)) record[key] = new Map(v as Map<unknown, unknown>);
-    } else if (types.isSet(v)) {
-      if (!(v instanceof Set)) record[key] = new Set(v as Set<unknown>);
-    } else if (types.isDate(v)) {
-      if (!(v instanceof Date)) record[key] = new Date((v as Date).getTime());
-    } else if (types.isRegExp(v)) {
-      if (!(v instanceof RegExp)) record[key] = new RegExp((v as RegExp).source, (v as RegExp).flags);
-    } else if (ArrayBuffer.isView(v) && !Buffer.isBuffer(v)) {
-      const name = (v as { constructor?: { name?: string } }).constructor?.name ?? '';
-      const Local = (globalThis as Record<string, unknown>)[name] as ViewConstructor | undefined;
-      if (typeof Local !== 'function' || v instanceof Local) continue;
-      const view = v as ArrayBufferView;
-      const length = types.isDataView(view) ? view.byteLength : (view as unknown as { length: number }).length;
-      record[key] = new Local(view.buffer, view.byteOffset, length);
-    }
-  }
+/** Whether a message piscina relays from a worker's `parentPort` is a {@link ThreadHello}. */
+export function isThreadHello(message: unknown): message is ThreadHello {
+  return typeof message === 'object' && message !== null && (message as { portflowThread?: unknown }).portflowThread === true;
 }

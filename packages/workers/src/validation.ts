@@ -4,7 +4,7 @@ import { types } from 'node:util';
 import { canonicalJson, DynamicOperation, jsonProblem, type GraphDefinition, type ModuleLocation, type Operation, type OperationRef, type PortDescriptor, type ResourceHint } from '@portflow/core';
 import { inheritedWorkerSpecOwner, placementOf, type WorkerSpec } from './declaration';
 import { WorkerCapabilityError, type WorkerProblem } from './errors';
-import { isPlainObject } from './protocol';
+import { isPlainObject } from './values';
 import { resolveRoot, workerLocation, type WorkerLocation } from './ref';
 
 /** Resource classes a worker executor takes by default. */

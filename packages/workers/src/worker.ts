@@ -1,14 +1,23 @@
 /**
- * The worker-thread entry piscina loads: resolves the operation from its ref
- * with core's `ModuleResolver` (which imports its module and runs its
- * constructor), gives it a context whose signal, logger and progress talk to
- * the main thread over the task's port, runs it, and sends the outcome back
- * on that port.
+ * The worker-thread entry piscina loads. As it loads, it opens the thread's
+ * link to the main thread (see `ThreadLink`). Each task is one attempt,
+ * skipped if it was aborted before it started: it resolves the operation
+ * from its ref with core's `ModuleResolver` (which imports its module and
+ * runs its constructor), runs it with a context whose progress and logger
+ * talk to the main thread over the link and whose signal the main thread can
+ * abort, and returns the outcome as the task's result.
  * @internal
  */
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { createLogger, ModuleResolver, type ExecutionContext, type Logger, type ProgressDetails } from '@portflow/core';
-import { deserializeError, restoreBuffers, serializeError, tagBuffers, transferables, type MainMessage, type StartMessage, type WorkerMessage, type WorkerTask } from './protocol';
+import { parentPort, threadId } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { ModuleResolver } from '@portflow/core';
+import type { TaskResult, WorkerTask } from './protocol';
+import { serializeError } from './serialized-error';
+import { ThreadLink } from './thread-link';
+import { isPostable, restoreBuffers, tagBuffers, transferables } from './values';
+import { WorkerContext } from './worker-context';
+
+const link = new ThreadLink(parentPort);
 
 /** One resolver per root, so each keeps its cache of loaded classes for the thread's life. */
 const resolvers = new Map<string, ModuleResolver>();
@@ -22,99 +31,42 @@ function resolverFor(root: string): ModuleResolver {
   return resolver;
 }
 
-function send(port: MessagePort, message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+/** Runs one attempt; resolves to its {@link TaskResult} (wrapped for piscina to move buffers when the operation opts in). */
+export default async function runTask(task: WorkerTask): Promise<unknown> {
+  const context = new WorkerContext(task, link);
+  link.begin(context);
   try {
-    port.postMessage(message, transfer);
-    return;
-  } catch (error) {
-    if (message.type === 'log') {
-      // Fields that cannot be cloned are sent as text rather than lost.
-      const fields = message.fields ? Object.fromEntries(Object.entries(message.fields).map(([k, v]) => [k, safeText(v)])) : undefined;
-      port.postMessage({ ...message, fields });
-      return;
-    }
-    if (message.type === 'result' && message.ok) {
-      const reason = new TypeError(
-        `The operation's outputs cannot be sent back to the main thread (${error instanceof Error ? error.message : String(error)}). ` +
-          `Outputs of worker operations must be structured-cloneable: plain data, arrays, Map/Set, Date, typed arrays and ArrayBuffers, no functions or handles.`,
-      );
-      port.postMessage({ type: 'result', ok: false, error: serializeError(reason) } satisfies WorkerMessage);
-      return;
-    }
-    throw error;
-  }
-}
-
-function safeText(value: unknown): unknown {
-  try {
-    structuredClone(value);
-    return value;
-  } catch {
-    return typeof value === 'function' ? `[function ${(value as { name?: string }).name || 'anonymous'}]` : String(value);
-  }
-}
-
-/** Progress data as it can cross to the main thread: fields that cannot be cloned are sent as text. */
-function safeData(data: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, safeText(v)]));
-}
-
-/** A logger whose entries (bindings merged into fields) go to the main thread's logger for the attempt. */
-function portLogger(port: MessagePort): Logger {
-  return createLogger((entry) => send(port, { type: 'log', level: entry.level, message: String(entry.message), fields: { ...entry.fields } }));
-}
-
-function workerVariables(values: Record<string, unknown>, missing: readonly string[]): Readonly<Record<string, unknown>> {
-  for (const key of missing) {
-    Object.defineProperty(values, key, {
-      enumerable: true,
-      get() {
-        throw new TypeError(`Run variable '${key}' cannot be cloned to a worker thread (it holds a function or a handle), so worker operations cannot read it`);
-      },
-    });
-  }
-  return Object.freeze(values);
-}
-
-async function readStart(port: MessagePort): Promise<StartMessage> {
-  const queued = receiveMessageOnPort(port);
-  if (queued !== undefined) return queued.message as StartMessage;
-  return new Promise((resolve) => port.once('message', resolve));
-}
-
-/** Runs one attempt; the outcome goes back on `task.port`, the return value is unused. */
-export default async function runTask(task: WorkerTask): Promise<null> {
-  const { port } = task;
-  const start = await readStart(port);
-  const controller = new AbortController();
-  const onMessage = (message: MainMessage): void => {
-    if (message.type === 'abort') controller.abort(deserializeError(message.reason));
-  };
-  port.on('message', onMessage);
-  try {
+    // Aborted while on its way here: the main thread has (or will have) ended the attempt; do not run it.
+    if (task.cancelled === true || context.aborted) return { ok: false, error: serializeError(new Error('aborted before it started')), aborted: true, thread: threadId };
     const operation = await resolverFor(task.root).resolve(task.ref);
-    restoreBuffers(start.inputs, start.inputBuffers);
-    const context: ExecutionContext = {
-      runId: task.runId,
-      operationId: task.operationId,
-      attempt: task.attempt,
-      signal: controller.signal,
-      logger: portLogger(port),
-      variables: workerVariables(start.variables, start.missingVariables),
-      reportProgress(fraction: number, details?: string | ProgressDetails): void {
-        const message = typeof details === 'string' ? details : details?.message;
-        const data = typeof details === 'object' && details !== null ? details.data : undefined;
-        send(port, { type: 'progress', fraction, ...(message === undefined ? {} : { message: String(message) }), ...(data === undefined ? {} : { data: safeData(data) }) });
-      },
-    };
-    const outputs = await operation.execute(start.inputs, context);
-    send(port, { type: 'result', ok: true, outputs, buffers: tagBuffers(outputs) }, start.transferOutputs ? transferables(outputs) : []);
+    restoreBuffers(task.inputs, task.inputBuffers);
+    const outputs = await operation.execute(task.inputs, context);
+    if (!isPostable(outputs)) return failure(context, unpostableOutputs(outputs));
+    const result: Mutable<TaskResult & { ok: true }> = { ok: true, outputs, thread: threadId };
+    const tags = tagBuffers(outputs);
+    if (tags !== undefined) result.buffers = tags;
+    if (context.sent > 0) result.sent = context.sent;
+    const buffers = task.transferOutputs === true ? transferables(outputs) : [];
+    return buffers.length === 0 ? result : move({ [transferableSymbol]: buffers, [valueSymbol]: result } as never);
   } catch (error) {
-    const aborted = controller.signal.aborted && error === controller.signal.reason;
-    send(port, { type: 'result', ok: false, error: serializeError(error), ...(aborted ? { aborted } : {}) });
+    return failure(context, error);
   } finally {
-    port.off('message', onMessage);
-    port.unref();
+    link.end(context);
   }
-  return null;
+}
+
+function failure(context: WorkerContext, error: unknown): TaskResult {
+  return { ok: false, error: serializeError(error), ...(context.endedByAbort(error) ? { aborted: true } : {}), thread: threadId, ...(context.sent > 0 ? { sent: context.sent } : {}) };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function unpostableOutputs(outputs: unknown): TypeError {
+  const record = outputs !== null && typeof outputs === 'object' ? (outputs as Record<string, unknown>) : {};
+  const bad = Object.keys(record).filter((key) => !isPostable(record[key]));
+  const which = bad.length > 0 ? `output ${bad.map((k) => `'${k}'`).join(', ')} holds` : 'they hold';
+  return new TypeError(
+    `The operation's outputs cannot be sent back to the main thread (${which} a function, a symbol or an object that cannot be cloned). ` +
+      `Outputs of worker operations must be structured-cloneable: plain data, arrays, Map/Set, Date, typed arrays and ArrayBuffers, no functions or handles.`,
+  );
 }

@@ -133,6 +133,33 @@ export class WaitForAbort extends Operation {
 }
 
 /**
+ * Reports progress `params.reports` times, each with its own id in the data,
+ * and logs once; returns the thread it ran on. Synchronous: its messages are
+ * all still in flight when its result reaches the main thread.
+ */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class Chatty extends Operation<{ reports: number }> {
+  @Output(Number) thread!: OutputPort<number>;
+  execute(_inputs: Inputs<Chatty>, context: ExecutionContext): Outputs<Chatty> {
+    const { reports } = this.params;
+    for (let i = 0; i < reports; i++) context.reportProgress((i + 1) / reports, { message: `step ${i}`, data: { from: this.id, i } });
+    context.logger.info('chatted', { from: this.id, reports });
+    return { thread: threadId };
+  }
+}
+
+/** Logs and reports progress with a function among the fields, which cannot cross to the main thread. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class OddFields extends Operation {
+  execute(_inputs: Inputs<OddFields>, context: ExecutionContext): void {
+    context.logger.info('odd', { helper: function helper() {}, n: 1 });
+    context.reportProgress(1, { message: 'odd', data: { helper: () => 2, n: 2 } });
+  }
+}
+
+/**
  * A synchronous loop that never looks at its signal: only terminating its thread stops it.
  * Reports progress 0 as it enters the loop, so a test knows the task is running on a thread.
  */
