@@ -105,31 +105,13 @@ export interface OperationRecordInput {
  * An operation's record as the store holds it: plain data, outputs as
  * refs (read their bytes with `store.readOutput(ref)`).
  */
-export interface RecordedOperation {
+export interface RecordedOperation extends Omit<OperationRecordInput, 'outputs'> {
   /** The run it belongs to. */
   readonly runId: string;
-  /** The operation's id in its graph. */
-  readonly operationId: string;
-  /** Where it is, or how it ended. */
-  readonly status: OperationStatus;
-  /** Attempts started (0 if it never ran). */
-  readonly attempts: number;
-  /** Epoch ms of the first attempt's start, or null. */
-  readonly startedAt: number | null;
-  /** Epoch ms when it reached its final state, or null. */
-  readonly finishedAt: number | null;
-  /** Its last error, when it failed. */
-  readonly error?: ErrorSummary;
-  /** Why it was skipped or cancelled, or why its outputs were not stored. */
-  readonly reason?: string;
-  /** Its content-based cache key, when recorded. */
-  readonly cacheKey?: string;
   /** Output refs by port; empty when none were stored. */
   readonly outputs: Readonly<Record<string, OutputRef>>;
   /** Whether the result was restored from an earlier run instead of computed. */
   readonly restored: boolean;
-  /** The run it was restored from, when `restored`. */
-  readonly restoredFrom?: string;
 }
 
 /** An event to append to a run's journal: its type and JSON payload. */
