@@ -45,7 +45,7 @@ interface Target {
 
 export interface CheckpointFigures {
   readonly n: number;
-  readonly rows: readonly { readonly label: string; readonly usPerOp: number; readonly addedUsPerOp: number }[];
+  readonly rows: readonly { readonly label: string; readonly usPerOp: number; readonly addedUsPerOp: number; readonly cpuUsPerOp: number; readonly addedCpuUsPerOp: number }[];
   readonly notes: readonly string[];
 }
 
@@ -92,14 +92,26 @@ export async function measureCheckpoints(options: { n: number; reps: number; war
   const engine = new ExecutionEngine();
   const w = makeWorkload('layered', options.n);
   const small = makeWorkload('layered', Math.min(1_000, options.n));
-  const rows: { label: string; usPerOp: number; addedUsPerOp: number }[] = [];
+  const rows: { label: string; usPerOp: number; addedUsPerOp: number; cpuUsPerOp: number; addedCpuUsPerOp: number }[] = [];
   try {
     for (const target of targets) {
       for (let i = 0; i < options.warmup; i++) await runOnce(engine, target, small);
       const times: number[] = [];
-      for (let r = 0; r < options.reps; r++) times.push(await runOnce(engine, target, w));
+      const cpu: number[] = [];
+      for (let r = 0; r < options.reps; r++) {
+        const t = await runOnce(engine, target, w);
+        times.push(t.ms);
+        cpu.push(t.cpuMs);
+      }
       const usPerOp = (median(times) * 1000) / options.n;
-      rows.push({ label: target.label, usPerOp, addedUsPerOp: rows.length === 0 ? 0 : usPerOp - rows[0]!.usPerOp });
+      const cpuUsPerOp = (median(cpu) * 1000) / options.n;
+      rows.push({
+        label: target.label,
+        usPerOp,
+        addedUsPerOp: rows.length === 0 ? 0 : usPerOp - rows[0]!.usPerOp,
+        cpuUsPerOp,
+        addedCpuUsPerOp: rows.length === 0 ? 0 : cpuUsPerOp - rows[0]!.cpuUsPerOp,
+      });
     }
   } finally {
     await engine.close();
@@ -108,16 +120,22 @@ export async function measureCheckpoints(options: { n: number; reps: number; war
   return { n: options.n, rows, notes };
 }
 
-/** Builds a fresh graph and store, and times one run (to its settled result: every record written). */
-async function runOnce(engine: ExecutionEngine, target: Target, w: Workload): Promise<number> {
+/**
+ * Builds a fresh graph and store, and times one run (to its settled result:
+ * every record written): wall time, and the process's CPU time (all threads;
+ * less sensitive than wall time to other load on a shared machine).
+ */
+async function runOnce(engine: ExecutionEngine, target: Target, w: Workload): Promise<{ ms: number; cpuMs: number }> {
   const graph = build(w);
   const { store, close } = await target.open();
   try {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const result = await engine.run(graph, store === undefined ? {} : { store });
     const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
     if (result.status !== 'succeeded') throw new Error(`run ${result.status}: ${result.getErrorMessage() ?? ''}`);
-    return ms;
+    return { ms, cpuMs: (c.user + c.system) / 1000 };
   } finally {
     await close();
   }
@@ -135,9 +153,12 @@ async function withClient<T>(url: string, body: (client: Client) => Promise<T>):
 
 export function renderCheckpoints(figures: CheckpointFigures): string {
   const lines = [
-    `| store | µs per operation | added by the store, µs per operation |`,
-    `| --- | ---: | ---: |`,
-    ...figures.rows.map((r) => `| ${r.label} | ${r.usPerOp.toFixed(2)} | ${r.label === 'no store' ? '-' : r.addedUsPerOp.toFixed(2)} |`),
+    `| store | µs per operation | added by the store | CPU µs per operation | CPU added by the store |`,
+    `| --- | ---: | ---: | ---: | ---: |`,
+    ...figures.rows.map((r) => {
+      const first = r.label === 'no store';
+      return `| ${r.label} | ${r.usPerOp.toFixed(2)} | ${first ? '-' : r.addedUsPerOp.toFixed(2)} | ${r.cpuUsPerOp.toFixed(2)} | ${first ? '-' : r.addedCpuUsPerOp.toFixed(2)} |`;
+    }),
   ];
   return `Layered DAG, N = ${figures.n.toLocaleString('en-US')}, checkpoint after every operation:\n\n${lines.join('\n')}\n${figures.notes.map((n) => `\n- ${n}`).join('')}\n`;
 }

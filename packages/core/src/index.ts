@@ -19,6 +19,7 @@ export type {
   EncodedOutput,
 } from './durability/checkpoint-store';
 export { MemoryCheckpointStore, type MemoryRunRecord } from './durability/memory-checkpoint-store';
+export { contentHash, isContentHash, LITERAL_CONTENT_BYTES, matchesContentHash } from './durability/content-hash';
 export { Input, Collect, type InputOptions, type DecoratedValue, type PortKeyCheck, type DecoratorTypeMismatch, type DecoratorKindMismatch, type NotAPortProperty } from './model/decorators/input';
 export { Output } from './model/decorators/output';
 export { requireExperimentalDecorators } from './model/decorators/decorator-mode';

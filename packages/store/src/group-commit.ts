@@ -9,7 +9,7 @@ export interface GroupCommitOptions {
 }
 
 /** Defaults of {@link GroupCommitOptions}. @internal */
-export const GROUP_COMMIT_DEFAULTS = Object.freeze({ maxItems: 256, maxDelayMs: 5 });
+export const GROUP_COMMIT_DEFAULTS = Object.freeze({ maxItems: 1024, maxDelayMs: 5 });
 
 /**
  * Group commit: writes are queued and committed together, one transaction

@@ -81,6 +81,67 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       )`,
     ],
   },
+  {
+    version: 2,
+    description: 'operation logs, a cache index and blob references instead of a row per operation and output; journal rows that hold several events',
+    up: (sql: SqlDialect) => [
+      `ALTER TABLE ${sql.table('events')} ADD COLUMN event_count ${sql.integer} NOT NULL DEFAULT 1 CHECK (event_count >= 1)`,
+      `CREATE TABLE ${sql.table('operation_log')} (
+        run_id TEXT NOT NULL REFERENCES ${sql.table('runs')} (run_id) ON DELETE CASCADE,
+        seq ${sql.integer} NOT NULL,
+        records TEXT NOT NULL,
+        PRIMARY KEY (run_id, seq)
+      )`,
+      `CREATE TABLE ${sql.table('cache_entries')} (
+        cache_key TEXT NOT NULL,
+        finished_at ${sql.integer},
+        run_id TEXT NOT NULL REFERENCES ${sql.table('runs')} (run_id) ON DELETE CASCADE,
+        operation_id TEXT NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (cache_key, run_id, operation_id)
+      )`,
+      `CREATE INDEX cache_entries_by_run ON ${sql.table('cache_entries')} (run_id)`,
+      `CREATE TABLE ${sql.table('blob_refs')} (
+        run_id TEXT NOT NULL REFERENCES ${sql.table('runs')} (run_id) ON DELETE CASCADE,
+        blob_hash TEXT NOT NULL,
+        PRIMARY KEY (run_id, blob_hash)
+      )`,
+      `CREATE INDEX blob_refs_by_blob ON ${sql.table('blob_refs')} (blob_hash)`,
+      // Version 1's records move into the log (one row per run), its cacheable records into the index.
+      sql.name === 'sqlite'
+        ? `INSERT INTO operation_log (run_id, seq, records)
+           SELECT run_id, 1, json_group_array(json(record)) FROM (
+             SELECT o.run_id AS run_id, json_object(
+               'operationId', o.operation_id, 'status', o.status, 'attempts', o.attempts, 'startedAt', o.started_at, 'finishedAt', o.finished_at,
+               'error', json(o.error), 'reason', o.reason, 'cacheKey', o.cache_key, 'restoredFrom', o.restored_from,
+               'outputs', (SELECT json_group_object(p.port, json_object('hash', p.hash, 'size', p.size,
+                             'inlineHex', CASE WHEN p.inline_bytes IS NULL THEN NULL ELSE lower(hex(p.inline_bytes)) END, 'blob', p.blob_hash))
+                           FROM outputs AS p WHERE p.run_id = o.run_id AND p.operation_id = o.operation_id)) AS record
+             FROM operations AS o ORDER BY o.run_id, o.operation_id)
+           GROUP BY run_id`
+        : `INSERT INTO ${sql.table('operation_log')} (run_id, seq, records)
+           SELECT run_id, 1, json_agg(record ORDER BY operation_id)::text FROM (
+             SELECT o.run_id, o.operation_id, json_build_object(
+               'operationId', o.operation_id, 'status', o.status, 'attempts', o.attempts, 'startedAt', o.started_at, 'finishedAt', o.finished_at,
+               'error', o.error, 'reason', o.reason, 'cacheKey', o.cache_key, 'restoredFrom', o.restored_from,
+               'outputs', (SELECT coalesce(json_object_agg(p.port, json_build_object('hash', p.hash, 'size', p.size,
+                             'inlineHex', encode(p.inline_bytes, 'hex'), 'blob', p.blob_hash)), '{}'::json)
+                           FROM ${sql.table('outputs')} AS p WHERE p.run_id = o.run_id AND p.operation_id = o.operation_id)) AS record
+             FROM ${sql.table('operations')} AS o) AS x
+           GROUP BY run_id`,
+      `INSERT INTO ${sql.table('cache_entries')} (cache_key, finished_at, run_id, operation_id, record)
+       SELECT o.cache_key, o.finished_at, o.run_id, o.operation_id, '' FROM ${sql.table('operations')} AS o
+       WHERE o.cache_key IS NOT NULL AND o.status = 'succeeded' AND o.reason IS NULL`,
+      sql.name === 'sqlite'
+        ? `UPDATE cache_entries SET record = (SELECT r.value FROM operation_log AS l, json_each(l.records) AS r
+             WHERE l.run_id = cache_entries.run_id AND json_extract(r.value, '$.operationId') = cache_entries.operation_id)`
+        : `UPDATE ${sql.table('cache_entries')} AS c SET record = (SELECT r::text FROM ${sql.table('operation_log')} AS l, json_array_elements(l.records::json) AS r
+             WHERE l.run_id = c.run_id AND r->>'operationId' = c.operation_id)`,
+      `INSERT INTO ${sql.table('blob_refs')} (run_id, blob_hash) SELECT DISTINCT run_id, blob_hash FROM ${sql.table('outputs')} WHERE blob_hash IS NOT NULL`,
+      `DROP TABLE ${sql.table('outputs')}`,
+      `DROP TABLE ${sql.table('operations')}`,
+    ],
+  },
 ]);
 
 /** The schema version this release writes, and the newest it reads. */

@@ -1,12 +1,13 @@
+import { isContentHash } from '@portflow/core';
 import { isSha256Hex } from './content-hash';
 
 /**
  * An output value kept in the database itself: its encoded bytes, with
- * their sha256 and size. Values at or under the inline limit (64 KiB by
+ * their content hash and size. Values at or under the inline limit (64 KiB by
  * default) are stored this way.
  */
 export interface InlineOutputRef {
-  /** sha256 of the encoded bytes, 64 lowercase hex digits. */
+  /** Content hash of the encoded bytes (`contentHash` from `@portflow/core`: a sha256, or the bytes themselves when tiny). */
   readonly hash: string;
   /** Size of the encoded bytes. */
   readonly size: number;
@@ -16,7 +17,7 @@ export interface InlineOutputRef {
 
 /** An output value kept in the blob store, under the sha256 `blob`. */
 export interface BlobOutputRef {
-  /** sha256 of the encoded bytes, 64 lowercase hex digits. */
+  /** Content hash of the encoded bytes (`contentHash` from `@portflow/core`: a sha256, or the bytes themselves when tiny). */
   readonly hash: string;
   /** Size of the encoded bytes. */
   readonly size: number;
@@ -48,7 +49,7 @@ export function outputRefProblem(port: string, ref: unknown): string | undefined
   const where = `output '${port}'`;
   if (ref === null || typeof ref !== 'object') return `${where} is not an output ref ({ hash, size, inline } or { hash, size, blob })`;
   const { hash, size, inline, blob } = ref as Partial<InlineOutputRef & BlobOutputRef>;
-  if (!isSha256Hex(hash)) return `${where}: hash ${JSON.stringify(hash)} is not a sha256 (64 lowercase hex digits)`;
+  if (!isContentHash(hash)) return `${where}: hash ${JSON.stringify(hash)} is not a content hash (a sha256 as 64 lowercase hex digits, or '=' and up to 24 bytes in hex)`;
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return `${where}: size ${JSON.stringify(size)} is not a byte count`;
   if ((inline === undefined) === (blob === undefined)) return `${where} must have exactly one of 'inline' (bytes) and 'blob' (a sha256)`;
   if (inline !== undefined) {

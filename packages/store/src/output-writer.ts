@@ -1,6 +1,6 @@
 import { InvalidOptionsError } from '@portflow/core';
 import type { BlobStore } from './blob-store';
-import { sha256Hex } from './content-hash';
+import { contentHash, matchesContentHash } from '@portflow/core';
 import { BlobCorruptError } from './errors';
 import { isInlineOutputRef, type OutputRef } from './output-ref';
 
@@ -15,7 +15,7 @@ export interface OutputWriterOptions {
 
 /**
  * Turns an output's encoded bytes into an {@link OutputRef}: hashed
- * (sha256), kept inline when at or under the inline limit, otherwise put in
+ * (`contentHash`), kept inline when at or under the inline limit, otherwise put in
  * the blob store. Encode values first (with `v8Codec` from `@portflow/core`,
  * say); the store keeps bytes, not values.
  *
@@ -42,7 +42,7 @@ export class OutputWriter {
 
   /** The ref of `bytes`: inline (a copy) when small enough, else a blob. */
   async write(bytes: Uint8Array): Promise<OutputRef> {
-    if (bytes.length <= this.inlineLimit) return { hash: sha256Hex(bytes), size: bytes.length, inline: bytes.slice() };
+    if (bytes.length <= this.inlineLimit) return { hash: contentHash(bytes), size: bytes.length, inline: bytes.slice() };
     const { hash, size } = await this.blobs.put(bytes);
     return { hash, size, blob: hash };
   }
@@ -50,7 +50,7 @@ export class OutputWriter {
 
 /**
  * The encoded bytes an {@link OutputRef} stands for, verified against its
- * sha256 and size: inline bytes as they are, blobs from `blobs`. Throws a
+ * content hash and size: inline bytes as they are, blobs from `blobs`. Throws a
  * `BlobCorruptError` when the bytes do not match (the output should then be
  * recomputed), and a `BlobMissingError` when the blob is gone.
  *
@@ -63,12 +63,11 @@ export async function readOutput(ref: OutputRef, blobs: BlobStore): Promise<Uint
   if (isInlineOutputRef(ref)) {
     const where = 'The output held inline in the run store';
     if (ref.inline.length !== ref.size) throw new BlobCorruptError(ref.hash, where, `it has ${ref.inline.length} bytes, its record says ${ref.size}`);
-    const actual = sha256Hex(ref.inline);
-    if (actual !== ref.hash) throw new BlobCorruptError(ref.hash, where, `its bytes hash to ${actual}`);
+    if (!matchesContentHash(ref.inline, ref.hash)) throw new BlobCorruptError(ref.hash, where, `its bytes hash to ${contentHash(ref.inline)}`);
     return ref.inline;
   }
   const bytes = await blobs.get(ref.blob);
-  if (bytes.length !== ref.size || (ref.blob !== ref.hash && sha256Hex(bytes) !== ref.hash)) {
+  if (bytes.length !== ref.size || (ref.blob !== ref.hash && !matchesContentHash(bytes, ref.hash))) {
     throw new BlobCorruptError(ref.hash, `Blob ${ref.blob} in ${blobs.location}`, `it holds ${bytes.length} bytes, the output's record says ${ref.size} bytes with this hash`);
   }
   return bytes;

@@ -99,13 +99,19 @@ export interface OperationRecordInput {
   readonly outputs?: Readonly<Record<string, OutputRef>>;
   /** The run whose result was restored instead of running this operation, when it was. */
   readonly restoredFrom?: string;
+  /**
+   * Whether `findByCacheKey` may find this record from other runs (it must
+   * have succeeded and have a cache key): set for operations with the
+   * `cache` setting. Every record serves a resume of its own run.
+   */
+  readonly cacheable?: boolean;
 }
 
 /**
  * An operation's record as the store holds it: plain data, outputs as
  * refs (read their bytes with `store.readOutput(ref)`).
  */
-export interface RecordedOperation extends Omit<OperationRecordInput, 'outputs'> {
+export interface RecordedOperation extends Omit<OperationRecordInput, 'outputs' | 'cacheable'> {
   /** The run it belongs to. */
   readonly runId: string;
   /** Output refs by port; empty when none were stored. */

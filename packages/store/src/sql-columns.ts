@@ -11,16 +11,5 @@ export function runColumns(json: (column: string) => string): string {
   );
 }
 
-/** @internal */
-export function operationColumns(json: (column: string) => string): string {
-  return (
-    `run_id AS "runId", operation_id AS "operationId", status, attempts, started_at AS "startedAt", ` +
-    `finished_at AS "finishedAt", ${json('error')} AS error, reason, cache_key AS "cacheKey", restored_from AS "restoredFrom"`
-  );
-}
-
-/** @internal */
-export const OUTPUT_COLUMNS = `run_id AS "runId", operation_id AS "operationId", port, hash, size, inline_bytes AS "inline", blob_hash AS "blob"`;
-
 /** Runs older than the prune cut-off: finished before it, or (unfinished) started before it. @internal */
 export const PRUNE_CONDITION = 'coalesce(finished_at, started_at) < ';

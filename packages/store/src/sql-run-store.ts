@@ -22,7 +22,9 @@ import { STORED_RUN_STATUSES } from './records';
 import { decodeCursor, encodeCursor } from './run-cursor';
 import type { CacheLookupOptions, PruneOptions, RunStore } from './run-store';
 import type { StoreBackend } from './store-backend';
-import { eventFromRow, operationsFromRows, runFromRow } from './store-rows';
+import { eventsFromRows } from './journal-rows';
+import { operationFromCacheEntry, operationsFromLog } from './operation-log';
+import { runFromRow } from './store-rows';
 import { describeWrite, eventsWrite, operationWrite, runFinishWrite, runOf, runStartWrite, toBatch, type StoreWrite } from './store-writes';
 
 const DEFAULT_PAGE = 50;
@@ -130,16 +132,15 @@ export class SqlRunStore implements RunStore {
 
   async operations(runId: string): Promise<RecordedOperation[]> {
     this.#open('read operation records');
-    const rows = await this.#backend.operations(runId);
-    return operationsFromRows(rows.operations, rows.outputs);
+    return operationsFromLog(runId, await this.#backend.operationLog(runId));
   }
 
   async findByCacheKey(cacheKey: string, options: CacheLookupOptions = {}): Promise<RecordedOperation | undefined> {
     this.#open('look up a cache key');
     const notBefore = options.notBefore instanceof Date ? options.notBefore.getTime() : options.notBefore;
     if (notBefore !== undefined && !Number.isFinite(notBefore)) throw new InvalidOptionsError('findByCacheKey options', [`notBefore must be epoch milliseconds or a Date (got ${String(notBefore)})`]);
-    const rows = await this.#backend.findByCacheKey(cacheKey, notBefore);
-    return operationsFromRows(rows.operations, rows.outputs)[0];
+    const found = await this.#backend.findByCacheKey(cacheKey, notBefore);
+    return found === undefined ? undefined : operationFromCacheEntry(found.runId, found.record);
   }
 
   async events(runId: string, query: EventQuery = {}): Promise<JournalEvent[]> {
@@ -149,7 +150,7 @@ export class SqlRunStore implements RunStore {
     if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) problems.push(`afterSeq must be a whole number, 0 or more (got ${String(afterSeq)})`);
     if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) problems.push(`limit must be a whole number, 1 or more (got ${String(limit)})`);
     if (problems.length > 0) throw new InvalidOptionsError('events query', problems);
-    return (await this.#backend.events(runId, afterSeq, limit)).map(eventFromRow);
+    return eventsFromRows(await this.#backend.events(runId, afterSeq, limit), afterSeq, limit);
   }
 
   async prune(options: PruneOptions): Promise<PruneResult> {

@@ -1,5 +1,6 @@
 import type { StoredRunStatus } from './records';
-import type { OperationRow, OutputRow, RunRow, StoredEventRow } from './store-rows';
+import type { StoredJournalRow } from './journal-rows';
+import type { RunRow } from './store-rows';
 import type { WriteBatch } from './store-writes';
 
 /** Which runs a backend lists. @internal */
@@ -11,16 +12,17 @@ export interface RunFilter {
   readonly before?: { readonly startedAt: number; readonly runId: string };
 }
 
-/** Operation rows and the output rows that belong to them. @internal */
-export interface OperationRows {
-  readonly operations: readonly OperationRow[];
-  readonly outputs: readonly OutputRow[];
+/** A record found in the cache index. @internal */
+export interface CacheEntry {
+  readonly runId: string;
+  /** The record as logged (JSON). */
+  readonly record: string;
 }
 
 /** What `prune` removed from the database. @internal */
 export interface PrunedRows {
   readonly runs: readonly string[];
-  /** Blobs that removed outputs referenced and no remaining output does. */
+  /** Blobs that removed runs referenced and no remaining run does. */
   readonly unreferencedBlobs: readonly string[];
 }
 
@@ -35,10 +37,16 @@ export interface StoreBackend {
   getRun(runId: string): Promise<RunRow | undefined>;
   listRuns(filter: RunFilter): Promise<RunRow[]>;
   latestUnfinished(workflow: string): Promise<RunRow | undefined>;
-  operations(runId: string): Promise<OperationRows>;
-  /** The newest succeeded record with `cacheKey` that finished at or after `notBefore`. */
-  findByCacheKey(cacheKey: string, notBefore: number | undefined): Promise<OperationRows>;
-  events(runId: string, afterSeq: number, limit: number | undefined): Promise<StoredEventRow[]>;
+  /** The run's operation-log rows, in append order. */
+  operationLog(runId: string): Promise<{ readonly records: string }[]>;
+  /** The newest cache-index entry with `cacheKey` that finished at or after `notBefore`. */
+  findByCacheKey(cacheKey: string, notBefore: number | undefined): Promise<CacheEntry | undefined>;
+  /**
+   * The journal rows of `runId` holding events after `afterSeq`, by `seq`:
+   * the row holding event `afterSeq + 1` first, at most `limit` rows (each
+   * holds one event or more).
+   */
+  events(runId: string, afterSeq: number, limit: number | undefined): Promise<StoredJournalRow[]>;
   /** Removes runs whose end (or start, if unfinished) is before `olderThan`, in one transaction. */
   prune(olderThan: number): Promise<PrunedRows>;
   close(): Promise<void>;

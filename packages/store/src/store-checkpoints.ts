@@ -60,9 +60,20 @@ async function openSession(runs: RunStore, run: CheckpointRun): Promise<Checkpoi
       const op = await runs.findByCacheKey(cacheKey, maxAgeMs === undefined ? {} : { notBefore: Date.now() - maxAgeMs });
       return op === undefined ? undefined : stored(runs, op);
     },
-    record: (record) => track(write(runs, run.runId, record)),
-    // Engine events are plain JSON data, but for the `data` an operation reports with its progress.
-    event: (event) => runs.appendEvents(run.runId, [{ type: event.type, payload: (event.type === 'OperationProgress' ? jsonOf(event) : event) as unknown as JsonValue }]),
+    record: (record) => {
+      try {
+        const writing = write(runs, run.runId, record);
+        if (writing !== undefined) track(writing);
+      } catch (error) {
+        failures.push(error);
+      }
+    },
+    // Journaled without `type` and `runId` (the journal entry and its run hold them). Engine
+    // events are plain JSON data, but for the `data` an operation reports with its progress.
+    event: (event) => {
+      const { type, runId: _run, ...fields } = event;
+      runs.appendEvents(run.runId, [{ type, payload: (type === 'OperationProgress' ? jsonOf(fields) : fields) as unknown as JsonValue }]);
+    },
     close: async (summary) => {
       while (writes.size > 0) await Promise.all([...writes]);
       await runs.finishRun(run.runId, { status: summary.status, finishedAt: summary.finishedAt, ...(summary.reason === undefined ? {} : { reason: summary.reason }) });
@@ -89,24 +100,42 @@ async function resumable(runs: RunStore, run: CheckpointRun): Promise<RunRecord>
   return latest;
 }
 
-/** Writes a record's outputs (inline or as blobs), then queues the record. */
-async function write(runs: RunStore, runId: string, record: CheckpointRecord): Promise<void> {
-  let outputs: Record<string, OutputRef> | undefined;
-  if (record.outputs !== undefined) {
-    outputs = {};
-    for (const [port, output] of Object.entries(record.outputs)) outputs[port] = await runs.writeOutput(output.bytes);
+/**
+ * Queues a record with its outputs: small ones inline at once (with the
+ * hash the engine computed), large ones written as blobs first (the
+ * returned promise settles when the record is queued).
+ */
+function write(runs: RunStore, runId: string, record: CheckpointRecord): Promise<void> | undefined {
+  if (record.outputs === undefined) {
+    queue(runs, runId, record, undefined);
+    return undefined;
   }
+  const outputs: Record<string, OutputRef> = {};
+  let blobs: Promise<void>[] | undefined;
+  for (const [port, output] of Object.entries(record.outputs)) {
+    if (output.bytes.length <= runs.inlineLimit) outputs[port] = { hash: output.hash, size: output.bytes.length, inline: output.bytes };
+    else (blobs ??= []).push(runs.writeOutput(output.bytes).then((ref) => void (outputs[port] = ref)));
+  }
+  if (blobs === undefined) {
+    queue(runs, runId, record, outputs);
+    return undefined;
+  }
+  return Promise.all(blobs).then(() => queue(runs, runId, record, outputs));
+}
+
+function queue(runs: RunStore, runId: string, record: CheckpointRecord, outputs: Record<string, OutputRef> | undefined): void {
   runs.recordOperation(runId, {
     operationId: record.operationId,
     status: record.status,
     attempts: record.attempts,
     startedAt: record.startedAt,
     finishedAt: record.finishedAt,
-    ...(record.cacheKey === undefined ? {} : { cacheKey: record.cacheKey }),
-    ...(outputs === undefined ? {} : { outputs }),
-    ...(record.restoredFrom === undefined ? {} : { restoredFrom: record.restoredFrom }),
-    ...(record.error === undefined ? {} : { error: record.error }),
-    ...(record.reason === undefined ? {} : { reason: record.reason }),
+    ...(record.cacheKey !== undefined && { cacheKey: record.cacheKey }),
+    ...(outputs !== undefined && { outputs }),
+    ...(record.restoredFrom !== undefined && { restoredFrom: record.restoredFrom }),
+    ...(record.error !== undefined && { error: record.error }),
+    ...(record.reason !== undefined && { reason: record.reason }),
+    ...(record.cacheable === true && { cacheable: true }),
   });
 }
 

@@ -67,7 +67,7 @@ describe('the run store as docs/durability.md shows it', () => {
 
       // Outputs are stored as encoded bytes: inline up to 64 KiB, larger ones as blobs.
       const total = await store.writeOutput(v8Codec.encode(new Map([['EU', 1200n]])));
-      store.recordOperation('r1', { operationId: 'sum', status: 'succeeded', attempts: 1, startedAt, finishedAt: Date.now(), cacheKey: 'k-sum', outputs: { total } });
+      store.recordOperation('r1', { operationId: 'sum', status: 'succeeded', attempts: 1, startedAt, finishedAt: Date.now(), cacheKey: 'k-sum', cacheable: true, outputs: { total } });
       store.appendEvents('r1', [{ type: 'operation:completed', payload: { operationId: 'sum' } }]);
       await store.finishRun('r1', { status: 'succeeded', finishedAt: Date.now() }); // commits what is queued
 

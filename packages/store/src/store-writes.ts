@@ -1,7 +1,8 @@
 import { InvalidOptionsError } from '@portflow/core';
-import { outputRefProblem } from './output-ref';
+import { isInlineOutputRef, outputRefProblem } from './output-ref';
 import type { JournalEventInput, OperationRecordInput, RunFinish, RunStart } from './records';
-import type { EventRow, OperationRow, OutputRow, RunFinishRow, RunRow } from './store-rows';
+import { loggedJson, type LogWrite } from './operation-log';
+import type { EventRow, RunFinishRow, RunRow } from './store-rows';
 
 const OPERATION_STATUSES = new Set(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled']);
 const FINISHED_RUN_STATUSES = new Set(['succeeded', 'failed', 'cancelled']);
@@ -10,19 +11,18 @@ const FINISHED_RUN_STATUSES = new Set(['succeeded', 'failed', 'cancelled']);
 export type StoreWrite =
   | { readonly kind: 'run'; readonly row: RunRow }
   | { readonly kind: 'finish'; readonly row: RunFinishRow }
-  | { readonly kind: 'operation'; readonly row: OperationRow; readonly outputs: readonly OutputRow[] }
+  | { readonly kind: 'operation'; readonly log: LogWrite }
   | { readonly kind: 'events'; readonly rows: readonly EventRow[] };
 
 /**
  * Queued writes grouped for one transaction, in the order a backend applies
  * them: run starts, run ends, operation records (the last of each
- * operation), their outputs, journal events (in queue order). @internal
+ * operation, see operation-log.ts), journal events (in queue order). @internal
  */
 export interface WriteBatch {
   readonly runs: readonly RunRow[];
   readonly finishes: readonly RunFinishRow[];
-  readonly operations: readonly OperationRow[];
-  readonly outputs: readonly OutputRow[];
+  readonly operations: readonly LogWrite[];
   readonly events: readonly EventRow[];
 }
 
@@ -30,7 +30,7 @@ export interface WriteBatch {
 export function toBatch(writes: readonly StoreWrite[]): WriteBatch {
   const runs = new Map<string, RunRow>();
   const finishes = new Map<string, RunFinishRow>();
-  const operations = new Map<string, { row: OperationRow; outputs: readonly OutputRow[] }>();
+  const operations = new Map<string, LogWrite>();
   const events: EventRow[] = [];
   for (const write of writes) {
     switch (write.kind) {
@@ -41,9 +41,9 @@ export function toBatch(writes: readonly StoreWrite[]): WriteBatch {
         finishes.set(write.row.runId, write.row);
         break;
       case 'operation': {
-        const key = `${write.row.runId}\u0000${write.row.operationId}`;
-        operations.delete(key); // re-inserted last: rows keep the order of their final write
-        operations.set(key, write);
+        const key = `${write.log.runId}\u0000${write.log.operationId}`;
+        operations.delete(key); // re-inserted last: records keep the order of their final write
+        operations.set(key, write.log);
         break;
       }
       case 'events':
@@ -51,8 +51,7 @@ export function toBatch(writes: readonly StoreWrite[]): WriteBatch {
         break;
     }
   }
-  const ops = [...operations.values()];
-  return { runs: [...runs.values()], finishes: [...finishes.values()], operations: ops.map((o) => o.row), outputs: ops.flatMap((o) => o.outputs), events };
+  return { runs: [...runs.values()], finishes: [...finishes.values()], operations: [...operations.values()], events };
 }
 
 /** What a write is, for a failure message. @internal */
@@ -63,7 +62,7 @@ export function describeWrite(write: StoreWrite): string {
     case 'finish':
       return `the end of run '${write.row.runId}'`;
     case 'operation':
-      return `operation '${write.row.operationId}' of run '${write.row.runId}'`;
+      return `operation '${write.log.operationId}' of run '${write.log.runId}'`;
     case 'events':
       return `${write.rows.length === 1 ? '1 event' : `${write.rows.length} events`} of run '${write.rows[0]?.runId ?? ''}'`;
   }
@@ -71,7 +70,7 @@ export function describeWrite(write: StoreWrite): string {
 
 /** The run id a write belongs to. @internal */
 export function runOf(write: StoreWrite): string {
-  return write.kind === 'events' ? (write.rows[0]?.runId ?? '') : write.row.runId;
+  return write.kind === 'events' ? (write.rows[0]?.runId ?? '') : write.kind === 'operation' ? write.log.runId : write.row.runId;
 }
 
 /** @internal */
@@ -128,32 +127,25 @@ export function operationWrite(runId: string, record: OperationRecordInput): Sto
   optionalText(problems, 'reason', record.reason);
   optionalText(problems, 'cacheKey', record.cacheKey);
   optionalText(problems, 'restoredFrom', record.restoredFrom);
-  const error = record.error === undefined ? null : json(problems, 'error', record.error);
-  const outputs: OutputRow[] = [];
+  if (record.cacheable !== undefined && typeof record.cacheable !== 'boolean') problems.push(`cacheable must be a boolean when given (got ${typeof record.cacheable})`);
+  const error = record.error === undefined ? undefined : json(problems, 'error', record.error);
+  const blobs: string[] = [];
   if (record.outputs !== undefined) {
-    for (const [port, ref] of Object.entries(record.outputs)) {
-      const problem = outputRefProblem(port, ref);
-      if (problem !== undefined) problems.push(problem);
-      else if ('inline' in ref) outputs.push({ runId, operationId: record.operationId, port, hash: ref.hash, size: ref.size, inline: ref.inline.slice(), blob: null });
-      else outputs.push({ runId, operationId: record.operationId, port, hash: ref.hash, size: ref.size, inline: null, blob: ref.blob });
+    if (record.outputs === null || typeof record.outputs !== 'object') problems.push('outputs must be an object of output refs by port');
+    else {
+      for (const [port, ref] of Object.entries(record.outputs)) {
+        const problem = outputRefProblem(port, ref);
+        if (problem !== undefined) problems.push(problem);
+        else if (!isInlineOutputRef(ref)) blobs.push(ref.blob);
+      }
     }
   }
   fail(`operation record '${String(record.operationId)}' of run '${String(runId)}'`, problems);
+  const text = loggedJson(record, startedAt ?? null, finishedAt ?? null, error);
+  const cacheable = record.cacheable === true && record.status === 'succeeded' && record.cacheKey !== undefined;
   return {
     kind: 'operation',
-    row: {
-      runId,
-      operationId: record.operationId,
-      status: record.status,
-      attempts: record.attempts,
-      startedAt: startedAt ?? null,
-      finishedAt: finishedAt ?? null,
-      error: error ?? null,
-      reason: record.reason ?? null,
-      cacheKey: record.cacheKey ?? null,
-      restoredFrom: record.restoredFrom ?? null,
-    },
-    outputs,
+    log: { runId, operationId: record.operationId, json: text, blobs, ...(cacheable && { cache: { key: record.cacheKey!, finishedAt: finishedAt ?? null } }) },
   };
 }
 

@@ -105,6 +105,12 @@ export interface CheckpointRecord {
   readonly error?: ErrorSummary;
   /** Why it was skipped or cancelled, or why its outputs were not stored. */
   readonly reason?: string;
+  /**
+   * True for operations with the `cache` setting: the store must be able to
+   * find this result from later runs by its cache key (`findCached`). Other
+   * records need only serve a resume of this run.
+   */
+  readonly cacheable?: boolean;
 }
 
 /** How a run ended, for its record. */

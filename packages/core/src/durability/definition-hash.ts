@@ -1,5 +1,5 @@
 import type { GraphDefinition } from '../graph/graph-definition';
-import { operationIdentityHash } from './cache-key';
+import { operationIdentity } from './cache-key';
 import { sha256Hex } from './content-hash';
 
 const hashes = new WeakMap<GraphDefinition<object, object>, { revision: number; hash: string }>();
@@ -14,7 +14,7 @@ export function definitionHash(graph: GraphDefinition<object, object>): string {
   const cached = hashes.get(graph);
   if (cached?.revision === graph.revision) return cached.hash;
   const lines: string[] = ['pf-graph/1'];
-  for (const op of graph.operations) lines.push(`op ${op.id} ${operationIdentityHash(op)}`);
+  for (const op of graph.operations) lines.push(`op ${op.id} ${operationIdentity(op)}`);
   for (const c of graph.channels) lines.push(`ch ${c.source.id}.${c.sourcePort} ${c.target.id}.${c.targetPort}`);
   for (const d of graph.dependencies) lines.push(`dep ${d.prerequisite.id} ${d.dependent.id}`);
   for (const o of graph.outputs.values()) lines.push(`out ${o.name} ${o.operation.id}.${o.port}`);

@@ -81,7 +81,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
       },
       record: (op) => {
         record.operations.set(op.operationId, op);
-        if (op.status === 'succeeded' && op.cacheKey !== undefined && op.outputs !== undefined) {
+        if (op.cacheable === true && op.status === 'succeeded' && op.cacheKey !== undefined && op.outputs !== undefined) {
           this.byKey.set(op.cacheKey, { runId: run.runId, operationId: op.operationId, at: op.finishedAt ?? Date.now() });
         }
       },

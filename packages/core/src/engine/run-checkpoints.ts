@@ -1,6 +1,6 @@
-import { cacheKey, operationIdentityHash } from '../durability/cache-key';
+import { CacheKeyText, operationIdentity } from '../durability/cache-key';
 import type { CheckpointRecord, CheckpointRunSummary, CheckpointSession, EncodedOutput, StoredOperation } from '../durability/checkpoint-store';
-import { sha256Hex } from '../durability/content-hash';
+import { contentHash, matchesContentHash } from '../durability/content-hash';
 import type { EngineEvent, ErrorSummary } from '../events/events';
 import type { Logger } from '../logging/logger';
 import type { ValueCodec } from '../values/value-codec';
@@ -47,22 +47,21 @@ export class RunCheckpoints {
     if (known !== undefined) return known ?? undefined;
     const { plan } = this;
     const ports = plan.inputPorts[i];
-    const inputs: [string, string[]][] = [];
+    const text = new CacheKeyText(operationIdentity(plan.operations[i]!));
     let key: string | null = null;
     found: {
       if (ports !== null && ports !== undefined) {
         const base = plan.slotBase[i]!;
         for (let p = 0; p < ports.length; p++) {
-          const hashes: string[] = [];
+          text.port(ports[p]!.name);
           for (let j = plan.sourceStart[base + p]!, end = plan.sourceStart[base + p + 1]!; j < end; j++) {
             const hash = this.hashes[plan.sourceIndex[j]!]?.[plan.sourcePort[j]!];
             if (hash === undefined) break found;
-            hashes.push(hash);
+            text.value(hash);
           }
-          inputs.push([ports[p]!.name, hashes]);
         }
       }
-      key = cacheKey(operationIdentityHash(plan.operations[i]!), inputs);
+      key = text.digest();
     }
     this.keys[i] = key;
     return key ?? undefined;
@@ -91,7 +90,7 @@ export class RunCheckpoints {
       const bytes = encoded[port.name];
       const expected = stored.outputs[port.name]?.hash;
       if (bytes === undefined || expected === undefined) throw new Error(`the stored result has no output '${port.name}'`);
-      if (sha256Hex(bytes) !== expected) throw new Error(`the stored value of output '${port.name}' does not match its hash (damaged)`);
+      if (!matchesContentHash(bytes, expected)) throw new Error(`the stored value of output '${port.name}' does not match its hash (damaged)`);
       record[port.name] = this.codec.decode(bytes);
     }
     return record;
@@ -101,11 +100,14 @@ export class RunCheckpoints {
   succeeded(i: number, record: Record<string, unknown> | undefined, attempts: number, startedAt: number, finishedAt: number): void {
     const id = this.plan.ids[i]!;
     let outputs: Record<string, EncodedOutput> | undefined = {};
+    const hashes: Record<string, string> = {};
     let reason: string | undefined;
     for (const port of this.plan.outputPorts[i] ?? []) {
       try {
         const bytes = this.codec.encode(record?.[port.name]);
-        outputs[port.name] = { hash: sha256Hex(bytes), bytes };
+        const hash = contentHash(bytes);
+        outputs[port.name] = { hash, bytes };
+        hashes[port.name] = hash;
       } catch (error) {
         reason = `output '${port.name}' cannot be stored: ${error instanceof Error ? error.message : String(error)}`;
         this.logger.warn(`Operation '${id}': ${reason}; it will run again on resume, and so will the operations reading its outputs`, { operationId: id });
@@ -113,16 +115,15 @@ export class RunCheckpoints {
         break;
       }
     }
-    if (outputs !== undefined) this.hashes[i] = Object.fromEntries(Object.entries(outputs).map(([port, o]) => [port, o.hash]));
-    this.session.record({
-      operationId: id,
-      status: 'succeeded',
-      attempts,
-      startedAt,
-      finishedAt,
-      ...this.keyField(i),
-      ...(outputs === undefined ? { reason } : { outputs }),
-    });
+    if (outputs !== undefined) this.hashes[i] = hashes;
+    // Built field by field: this runs once per operation, and spreads allocate.
+    const entry: { -readonly [K in keyof CheckpointRecord]: CheckpointRecord[K] } = { operationId: id, status: 'succeeded', attempts, startedAt, finishedAt };
+    const key = this.keyOf(i);
+    if (key !== undefined) entry.cacheKey = key;
+    if (outputs !== undefined) entry.outputs = outputs;
+    else entry.reason = reason;
+    if (this.cacheable(i)) entry.cacheable = true;
+    this.session.record(entry);
   }
 
   /** Operation `i` was restored from `stored` instead of running. */
@@ -131,7 +132,17 @@ export class RunCheckpoints {
     this.restoredFrom.set(i, stored.runId);
     const outputs: Record<string, EncodedOutput> = {};
     for (const [port, o] of Object.entries(stored.outputs)) outputs[port] = { hash: o.hash, bytes: encoded[port]! };
-    this.session.record({ operationId: this.plan.ids[i]!, status: 'succeeded', attempts: 0, startedAt, finishedAt, cacheKey: stored.cacheKey, outputs, restoredFrom: stored.runId });
+    this.session.record({
+      operationId: this.plan.ids[i]!,
+      status: 'succeeded',
+      attempts: 0,
+      startedAt,
+      finishedAt,
+      cacheKey: stored.cacheKey,
+      outputs,
+      restoredFrom: stored.runId,
+      ...(this.cacheable(i) && { cacheable: true }),
+    });
   }
 
   /** Operation `i` ended without outputs (its key only when it ran: a skipped operation's inputs may not exist). */
@@ -159,6 +170,12 @@ export class RunCheckpoints {
 
   close(summary: CheckpointRunSummary): Promise<void> {
     return this.session.close(summary);
+  }
+
+  /** Whether operation `i` has the `cache` setting. */
+  private cacheable(i: number): boolean {
+    const cache = this.plan.operations[i]!.settings.cache;
+    return cache !== undefined && cache !== false;
   }
 
   private keyField(i: number): { cacheKey?: string } {

@@ -1,3 +1,4 @@
+import { serialize } from 'node:v8';
 import { serializationProblem, v8Codec, ValueNotSerializableError } from '..';
 
 describe('v8Codec', () => {
@@ -55,5 +56,29 @@ describe('serializationProblem', () => {
     const problem = serializationProblem(value, 'out');
     if (expected === undefined) expect(problem).toBeUndefined();
     else expect(problem).toMatch(expected);
+  });
+});
+
+describe('v8Codec scalars', () => {
+  it('encodes scalars byte for byte as v8.serialize does, and decodes them back', () => {
+    // Separate arrays: in an array with fractions, V8 holds the integers as doubles too.
+    const integers = [0, 7, -7, 63, 64, 8191, 8192, -8193, 2 ** 29, -(2 ** 29)];
+    const doubles = [1.5, -2.25, 1e-300, -0, NaN, -Infinity];
+    const others = [true, false, null, undefined, '', 'a', 'ascii text 123', '~'.repeat(64)];
+    for (const samples of [integers, doubles, others] as readonly unknown[][]) {
+      for (const value of samples) {
+        const bytes = v8Codec.encode(value);
+        expect(Buffer.from(bytes.subarray(3))).toEqual(serialize(value));
+        expect(Object.is(v8Codec.decode(bytes), value)).toBe(true);
+      }
+    }
+  });
+
+  it('leaves longer and non-ASCII strings to v8.serialize, which round-trips them', () => {
+    for (const value of ['é', 'x'.repeat(65), '日本']) expect(v8Codec.decode(v8Codec.encode(value))).toBe(value);
+  });
+
+  it('encodes equal numbers alike however they were computed', () => {
+    expect(v8Codec.encode(2.5 * 2)).toEqual(v8Codec.encode(5));
   });
 });

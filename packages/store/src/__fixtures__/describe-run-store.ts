@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { InvalidOptionsError } from '@portflow/core';
 import { DirectoryBlobStore } from '../directory-blob-store';
 import { BlobCorruptError, StoreClosedError, StoreSchemaError, StoreWriteError } from '../errors';
-import { STORE_SCHEMA_VERSION } from '../migrations';
+import { MIGRATIONS, metaTableStatement, STORE_SCHEMA_VERSION } from '../migrations';
+import { sha256Hex } from '../content-hash';
 import { isInlineOutputRef, type BlobOutputRef, type InlineOutputRef } from '../output-ref';
 import type { OperationRecordInput, RunStart } from '../records';
 import type { RunStore } from '../run-store';
@@ -155,7 +156,7 @@ export function describeRunStore(name: string, factory: RunStoreTargetFactory): 
       it('rejects a malformed record at once, queuing nothing', async () => {
         const bad = { operationId: 'x', status: 'done', attempts: -1, startedAt: 1, finishedAt: 'later', outputs: { out: { hash: 'abc', size: 1, inline: new Uint8Array(1) } } };
         expect(() => store.recordOperation('r1', bad as never)).toThrow(InvalidOptionsError);
-        expect(() => store.recordOperation('r1', bad as never)).toThrow(/status "done" is not one of[\s\S]*attempts must be[\s\S]*finishedAt must be[\s\S]*output 'out': hash "abc" is not a sha256/);
+        expect(() => store.recordOperation('r1', bad as never)).toThrow(/status "done" is not one of[\s\S]*attempts must be[\s\S]*finishedAt must be[\s\S]*output 'out': hash "abc" is not a content hash/);
         await expect(store.flush()).resolves.toBeUndefined();
       });
 
@@ -212,6 +213,20 @@ export function describeRunStore(name: string, factory: RunStoreTargetFactory): 
         expect((await store.events('r1', { afterSeq: 7 })).map((e) => e.seq)).toEqual([8, 9, 10]);
         expect((await store.events('r1', { afterSeq: 2, limit: 3 })).map((e) => e.payload)).toEqual([2, 3, 4]);
         expect(await store.events('r1', { afterSeq: 10 })).toEqual([]);
+      });
+
+      it('replays from any point of journals written in several commits, one event or many in each', async () => {
+        const sizes = [4, 1, 5];
+        let n = 0;
+        for (const size of sizes) {
+          store.appendEvents('r1', Array.from({ length: size }, () => ({ type: 'tick', payload: { n: n++ } })));
+          await store.flush();
+        }
+        const all = Array.from({ length: n }, (_, i) => ({ seq: i + 1, type: 'tick', payload: { n: i } }));
+        for (let after = 0; after <= n; after++) {
+          expect(await store.events('r1', { afterSeq: after })).toEqual(all.slice(after));
+          for (const limit of [1, 2, 4]) expect(await store.events('r1', { afterSeq: after, limit })).toEqual(all.slice(after, after + limit));
+        }
       });
 
       it('keeps the journals of runs apart', async () => {
@@ -297,21 +312,45 @@ export function describeRunStore(name: string, factory: RunStoreTargetFactory): 
 
       it('finds the most recent succeeded record with the key, from any run, with its outputs', async () => {
         const out = await store.writeOutput(bytesOf(3, 16));
-        store.recordOperation('r1', succeeded('train', { cacheKey: 'k', finishedAt: 1_000 }));
-        store.recordOperation('r2', succeeded('fit', { cacheKey: 'k', finishedAt: 3_000, outputs: { model: out } }));
-        store.recordOperation('r3', succeeded('train', { cacheKey: 'k', finishedAt: 2_000 }));
+        store.recordOperation('r1', succeeded('train', { cacheable: true, cacheKey: 'k', finishedAt: 1_000 }));
+        store.recordOperation('r2', succeeded('fit', { cacheable: true, cacheKey: 'k', finishedAt: 3_000, outputs: { model: out } }));
+        store.recordOperation('r3', succeeded('train', { cacheable: true, cacheKey: 'k', finishedAt: 2_000 }));
         await store.flush();
         expect(await store.findByCacheKey('k')).toMatchObject({ runId: 'r2', operationId: 'fit', outputs: { model: out } });
       });
 
       it('ignores records that did not succeed, and ones finished before notBefore', async () => {
-        store.recordOperation('r1', succeeded('train', { cacheKey: 'k', finishedAt: 1_000 }));
-        store.recordOperation('r2', { ...succeeded('train', { cacheKey: 'k', finishedAt: 5_000 }), status: 'failed' });
+        store.recordOperation('r1', succeeded('train', { cacheable: true, cacheKey: 'k', finishedAt: 1_000 }));
+        store.recordOperation('r2', { ...succeeded('train', { cacheable: true, cacheKey: 'k', finishedAt: 5_000 }), status: 'failed' });
         await store.flush();
         expect((await store.findByCacheKey('k'))?.runId).toBe('r1');
         expect((await store.findByCacheKey('k', { notBefore: 1_000 }))?.runId).toBe('r1');
         expect(await store.findByCacheKey('k', { notBefore: new Date(1_001) })).toBeUndefined();
         expect(await store.findByCacheKey('unknown')).toBeUndefined();
+      });
+
+      it('finds only records marked cacheable; the others serve their own run', async () => {
+        store.recordOperation('r1', succeeded('train', { cacheKey: 'plain', finishedAt: 1_000 }));
+        store.recordOperation('r2', succeeded('train', { cacheKey: 'shared', finishedAt: 1_000, cacheable: true }));
+        await store.flush();
+        expect(await store.findByCacheKey('plain')).toBeUndefined();
+        expect((await store.operations('r1')).map((op) => op.cacheKey)).toEqual(['plain']);
+        expect(await store.findByCacheKey('shared')).toMatchObject({ runId: 'r2', operationId: 'train', cacheKey: 'shared' });
+      });
+
+      it('follows a cacheable record recorded again, and forgets it when it no longer succeeded', async () => {
+        store.recordOperation('r1', succeeded('train', { cacheable: true, cacheKey: 'k', finishedAt: 1_000 }));
+        await store.flush();
+        store.recordOperation('r1', succeeded('train', { cacheable: true, cacheKey: 'k', finishedAt: 2_000, attempts: 2 }));
+        await store.flush();
+        expect(await store.findByCacheKey('k')).toMatchObject({ runId: 'r1', finishedAt: 2_000, attempts: 2 });
+        store.recordOperation('r1', succeeded('train', { cacheable: true, cacheKey: 'k2', finishedAt: 3_000 }));
+        await store.flush();
+        expect(await store.findByCacheKey('k')).toBeUndefined();
+        expect((await store.findByCacheKey('k2'))?.finishedAt).toBe(3_000);
+        store.recordOperation('r1', { ...succeeded('train', { cacheable: true, cacheKey: 'k2' }), status: 'failed' });
+        await store.flush();
+        expect(await store.findByCacheKey('k2')).toBeUndefined();
       });
     });
 
@@ -393,6 +432,53 @@ export function describeRunStore(name: string, factory: RunStoreTargetFactory): 
         await store.startRun(runStart('r1'));
         await store.close();
         expect((await (await target.open()).getRun('r1'))?.runId).toBe('r1');
+      });
+
+      it('upgrades a version 1 store: records, cache keys, blob references and the journal are kept', async () => {
+        const big = bytesOf(5, store.inlineLimit + 1);
+        const blob = await store.writeOutput(big); // the blob file stays; the database is rebuilt as version 1 wrote it
+        await store.close();
+        const d = target.dialect;
+        const small = Uint8Array.of(1, 2, 3);
+        const bytes = d.name === 'sqlite' ? "X'010203'" : "'\\x010203'::bytea";
+        await target.exec(['events', 'operation_log', 'cache_entries', 'blob_refs', 'runs', 'store_meta'].map((t) => `DROP TABLE ${t}`).join(';\n'));
+        await target.exec(
+          [
+            metaTableStatement(d),
+            ...MIGRATIONS[0]!.up(d),
+            "INSERT INTO store_meta (key, value) VALUES ('schema_version', '1')",
+            "INSERT INTO runs (run_id, workflow, definition_hash, variables, status, started_at, finished_at) VALUES ('r1', 'sales', 'h', '{}', 'failed', 1000, 4000)",
+            `INSERT INTO operations (run_id, operation_id, status, attempts, started_at, finished_at, error, reason, cache_key, restored_from) VALUES
+               ('r1', 'load', 'succeeded', 1, 1000, 2000, NULL, NULL, 'k-load', NULL),
+               ('r1', 'fit', 'failed', 2, 2000, 3000, '{"name":"Error","message":"boom"}', NULL, 'k-fit', NULL)`,
+            `INSERT INTO outputs (run_id, operation_id, port, hash, size, inline_bytes, blob_hash) VALUES
+               ('r1', 'load', 'rows', '${sha256Hex(small)}', 3, ${bytes}, NULL),
+               ('r1', 'load', 'big', '${blob.hash}', ${big.length}, NULL, '${blob.hash}')`,
+            "INSERT INTO events (run_id, seq, type, payload) VALUES ('r1', 1, 'a', '1'), ('r1', 2, 'b', '2')",
+          ].join(';\n'),
+        );
+
+        const upgraded = await target.open();
+        const [fit, load] = await upgraded.operations('r1');
+        expect(fit).toMatchObject({ operationId: 'fit', status: 'failed', attempts: 2, error: { name: 'Error', message: 'boom' }, cacheKey: 'k-fit', outputs: {} });
+        expect(load).toMatchObject({ operationId: 'load', status: 'succeeded', startedAt: 1000, finishedAt: 2000, cacheKey: 'k-load', restored: false });
+        expect(await upgraded.readOutput(load!.outputs.rows!)).toEqual(small);
+        expect(await upgraded.readOutput(load!.outputs.big!)).toEqual(big);
+        expect(await upgraded.findByCacheKey('k-load')).toMatchObject({ runId: 'r1', operationId: 'load' });
+        expect(await upgraded.findByCacheKey('k-fit')).toBeUndefined();
+
+        upgraded.appendEvents('r1', [
+          { type: 'c', payload: 3 },
+          { type: 'd', payload: 4 },
+        ]);
+        await upgraded.flush();
+        expect((await upgraded.events('r1')).map((e) => [e.seq, e.type])).toEqual([
+          [1, 'a'],
+          [2, 'b'],
+          [3, 'c'],
+          [4, 'd'],
+        ]);
+        expect(await upgraded.prune({ olderThan: 5000 })).toEqual({ runs: ['r1'], blobs: [blob.hash] });
       });
 
       it('refuses a store written by a newer schema version, saying what to do', async () => {

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'libsql';
 import { Client } from 'pg';
+import type { SqlDialect } from '../migrations';
 import { openRunStore, type OpenRunStoreOptions } from '../open-run-store';
+import { dialectFor } from '../postgres/postgres-backend';
+import { SQLITE_DIALECT } from '../sqlite/sqlite-backend';
 import type { RunStore } from '../run-store';
 
 /**
@@ -17,10 +20,14 @@ export interface RunStoreTarget {
   readonly location: string;
   /** A temporary directory for the blobs (and the SQLite file). */
   readonly dir: string;
+  /** The database's SQL types, as the migrations see them. */
+  readonly dialect: SqlDialect;
   /** Opens a store on the target (the target's blob directory unless `options.blobs` says otherwise). */
   open(options?: OpenRunStoreOptions): Promise<RunStore>;
   /** Writes `version` as the store's schema version, as another release would. */
   setSchemaVersion(version: string): Promise<void>;
+  /** Runs SQL statements on the target's database (its schema, for PostgreSQL) outside any store. */
+  exec(statement: string): Promise<void>;
   /** Closes every store opened and removes the database and directory. */
   cleanup(): Promise<void>;
 }
@@ -36,22 +43,27 @@ export async function sqliteTarget(): Promise<RunStoreTarget> {
   const dir = await mkdtemp(join(tmpdir(), 'portflow-store-'));
   const location = join(dir, 'store.db');
   const stores: RunStore[] = [];
+  const exec = async (statement: string): Promise<void> => {
+    const db = new Database(location);
+    try {
+      db.exec(statement);
+    } finally {
+      db.close();
+    }
+  };
   return {
     location,
     dir,
+    dialect: SQLITE_DIALECT,
     async open(options) {
       const store = await openRunStore(location, { blobs: join(dir, 'objects'), ...options });
       stores.push(store);
       return store;
     },
     async setSchemaVersion(version) {
-      const db = new Database(location);
-      try {
-        db.prepare(`UPDATE store_meta SET value = ? WHERE key = 'schema_version'`).run(version);
-      } finally {
-        db.close();
-      }
+      await exec(`UPDATE store_meta SET value = '${version}' WHERE key = 'schema_version'`);
     },
+    exec,
     async cleanup() {
       await closeAll(stores);
       await rm(dir, { recursive: true, force: true });
@@ -67,6 +79,7 @@ export async function postgresTarget(): Promise<RunStoreTarget> {
   return {
     location: `${TEST_POSTGRES_URL}${TEST_POSTGRES_URL.includes('?') ? '&' : '?'}schema=${schema}`,
     dir,
+    dialect: dialectFor(schema),
     async open(options) {
       const store = await openRunStore(TEST_POSTGRES_URL, { schema, blobs: join(dir, 'objects'), ...options });
       stores.push(store);
@@ -74,6 +87,9 @@ export async function postgresTarget(): Promise<RunStoreTarget> {
     },
     async setSchemaVersion(version) {
       await withClient((client) => client.query(`UPDATE "${schema}".store_meta SET value = $1 WHERE key = 'schema_version'`, [version]));
+    },
+    async exec(statement) {
+      await withClient((client) => client.query(`SET search_path TO "${schema}"; ${statement}`));
     },
     async cleanup() {
       await closeAll(stores);

@@ -1,10 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
 import type { SqlDialect } from '../migrations';
-import type { OperationRows, PrunedRows, RunFilter, StoreBackend } from '../store-backend';
+import { logRows } from '../operation-log';
+import type { CacheEntry, PrunedRows, RunFilter, StoreBackend } from '../store-backend';
 import { unknownRunMessage } from '../store-backend';
-import type { OperationRow, OutputRow, RunRow, StoredEventRow } from '../store-rows';
+import { journalRows, type StoredJournalRow } from '../journal-rows';
+import type { RunRow } from '../store-rows';
 import type { WriteBatch } from '../store-writes';
-import { OUTPUT_COLUMNS, PRUNE_CONDITION, operationColumns, runColumns } from '../sql-columns';
+import { PRUNE_CONDITION, runColumns } from '../sql-columns';
 
 /** The SQL dialect of a store in PostgreSQL schema `schema`. @internal */
 export function dialectFor(schema: string): SqlDialect {
@@ -17,7 +19,6 @@ export function quote(identifier: string): string {
 }
 
 const RUN_COLUMNS = runColumns((c) => `${c}::text`);
-const OPERATION_COLUMNS = operationColumns((c) => `${c}::text`);
 
 /** A {@link StoreBackend} on a `pg` pool; each batch is one transaction on one connection, rows passed as arrays (`unnest`). @internal */
 export class PostgresBackend implements StoreBackend {
@@ -70,60 +71,42 @@ export class PostgresBackend implements StoreBackend {
         if (missing !== undefined) throw new Error(unknownRunMessage(missing.runId));
       }
       if (batch.operations.length > 0) {
-        const o = batch.operations;
+        // One log row per run, numbered after the run's last; cacheable records also into the index; blobs listed per run.
+        const { log, recorded, cache, blobs } = logRows(batch.operations);
         await client.query(
-          `INSERT INTO ${t('operations')} (run_id, operation_id, status, attempts, started_at, finished_at, error, reason, cache_key, restored_from)
-           SELECT id, op, s, a, sa, fa, e::jsonb, re, ck, rf
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::text[], $8::text[], $9::text[], $10::text[])
-             AS x(id, op, s, a, sa, fa, e, re, ck, rf)
-           ON CONFLICT (run_id, operation_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, started_at = excluded.started_at,
-             finished_at = excluded.finished_at, error = excluded.error, reason = excluded.reason, cache_key = excluded.cache_key,
-             restored_from = excluded.restored_from`,
-          [
-            o.map((x) => x.runId),
-            o.map((x) => x.operationId),
-            o.map((x) => x.status),
-            o.map((x) => x.attempts),
-            o.map((x) => x.startedAt),
-            o.map((x) => x.finishedAt),
-            o.map((x) => x.error),
-            o.map((x) => x.reason),
-            o.map((x) => x.cacheKey),
-            o.map((x) => x.restoredFrom),
-          ],
+          `INSERT INTO ${t('operation_log')} (run_id, seq, records)
+           SELECT x.id, coalesce((SELECT l.seq + 1 FROM ${t('operation_log')} AS l WHERE l.run_id = x.id ORDER BY l.seq DESC LIMIT 1), 1), x.r
+           FROM unnest($1::text[], $2::text[]) AS x(id, r)`,
+          [log.map((x) => x.runId), log.map((x) => x.records)],
         );
+        const pairs = [...recorded].flatMap(([runId, ops]) => ops.map((op) => [runId, op] as const));
         await client.query(
-          `DELETE FROM ${t('outputs')} AS o USING unnest($1::text[], $2::text[]) AS x(id, op) WHERE o.run_id = x.id AND o.operation_id = x.op`,
-          [o.map((x) => x.runId), o.map((x) => x.operationId)],
+          `DELETE FROM ${t('cache_entries')} AS c USING unnest($1::text[], $2::text[]) AS x(id, op) WHERE c.run_id = x.id AND c.operation_id = x.op`,
+          [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
         );
-      }
-      if (batch.outputs.length > 0) {
-        const o = batch.outputs;
-        await client.query(
-          `INSERT INTO ${t('outputs')} (run_id, operation_id, port, hash, size, inline_bytes, blob_hash)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::bytea[], $7::text[])`,
-          [o.map((x) => x.runId), o.map((x) => x.operationId), o.map((x) => x.port), o.map((x) => x.hash), o.map((x) => x.size), o.map((x) => x.inline), o.map((x) => x.blob)],
-        );
+        if (cache.length > 0) {
+          await client.query(
+            `INSERT INTO ${t('cache_entries')} (cache_key, finished_at, run_id, operation_id, record)
+             SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[])`,
+            [cache.map((x) => x.cacheKey), cache.map((x) => x.finishedAt), cache.map((x) => x.runId), cache.map((x) => x.operationId), cache.map((x) => x.record)],
+          );
+        }
+        if (blobs.length > 0) {
+          await client.query(`INSERT INTO ${t('blob_refs')} (run_id, blob_hash) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`, [
+            blobs.map((x) => x.runId),
+            blobs.map((x) => x.blob),
+          ]);
+        }
       }
       if (batch.events.length > 0) {
-        const e = batch.events;
-        const runIds = [...new Set(e.map((x) => x.runId))];
-        const last = await client.query<{ runId: string; seq: number }>(
-          `SELECT run_id AS "runId", max(seq) AS seq FROM ${t('events')} WHERE run_id = ANY($1::text[]) GROUP BY run_id`,
-          [runIds],
+        // One journal row per run (journalRows), numbered after the run's last event.
+        const rows = journalRows(batch.events);
+        await client.query(
+          `INSERT INTO ${t('events')} (run_id, seq, type, payload, event_count)
+           SELECT x.id, coalesce((SELECT e.seq + e.event_count FROM ${t('events')} AS e WHERE e.run_id = x.id ORDER BY e.seq DESC LIMIT 1), 1), x.ty, x.p::jsonb, x.n
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[]) AS x(id, ty, p, n)`,
+          [rows.map((x) => x.runId), rows.map((x) => x.type), rows.map((x) => x.payload), rows.map((x) => x.count)],
         );
-        const next = new Map(last.rows.map((row) => [row.runId, row.seq]));
-        const seqs = e.map((x) => {
-          const seq = (next.get(x.runId) ?? 0) + 1;
-          next.set(x.runId, seq);
-          return seq;
-        });
-        await client.query(`INSERT INTO ${t('events')} (run_id, seq, type, payload) SELECT id, n, ty, p::jsonb FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[]) AS x(id, n, ty, p)`, [
-          e.map((x) => x.runId),
-          seqs,
-          e.map((x) => x.type),
-          e.map((x) => x.payload),
-        ]);
       }
     });
   }
@@ -150,49 +133,37 @@ export class PostgresBackend implements StoreBackend {
     return (await this.#pool.query<RunRow>(sql, [workflow])).rows[0];
   }
 
-  async operations(runId: string): Promise<OperationRows> {
-    const [operations, outputs] = await Promise.all([
-      this.#pool.query<OperationRow>(`SELECT ${OPERATION_COLUMNS} FROM ${this.#t('operations')} WHERE run_id = $1 ORDER BY operation_id`, [runId]),
-      this.#pool.query<OutputRow>(`SELECT ${OUTPUT_COLUMNS} FROM ${this.#t('outputs')} WHERE run_id = $1 ORDER BY operation_id, port`, [runId]),
-    ]);
-    return { operations: operations.rows, outputs: outputs.rows };
+  async operationLog(runId: string): Promise<{ records: string }[]> {
+    return (await this.#pool.query<{ records: string }>(`SELECT records FROM ${this.#t('operation_log')} WHERE run_id = $1 ORDER BY seq`, [runId])).rows;
   }
 
-  async findByCacheKey(cacheKey: string, notBefore: number | undefined): Promise<OperationRows> {
+  async findByCacheKey(cacheKey: string, notBefore: number | undefined): Promise<CacheEntry | undefined> {
     const since = notBefore === undefined ? '' : 'AND finished_at >= $2';
-    const found = (
-      await this.#pool.query<OperationRow>(
-        `SELECT ${OPERATION_COLUMNS} FROM ${this.#t('operations')} WHERE cache_key = $1 AND status = 'succeeded' ${since}
-         ORDER BY finished_at DESC NULLS LAST, run_id DESC LIMIT 1`,
-        notBefore === undefined ? [cacheKey] : [cacheKey, notBefore],
-      )
-    ).rows[0];
-    if (found === undefined) return { operations: [], outputs: [] };
-    const outputs = await this.#pool.query<OutputRow>(`SELECT ${OUTPUT_COLUMNS} FROM ${this.#t('outputs')} WHERE run_id = $1 AND operation_id = $2 ORDER BY port`, [
-      found.runId,
-      found.operationId,
-    ]);
-    return { operations: [found], outputs: outputs.rows };
+    const sql = `SELECT run_id AS "runId", record FROM ${this.#t('cache_entries')} WHERE cache_key = $1 ${since} ORDER BY finished_at DESC NULLS LAST, run_id DESC LIMIT 1`;
+    return (await this.#pool.query<CacheEntry>(sql, notBefore === undefined ? [cacheKey] : [cacheKey, notBefore])).rows[0];
   }
 
-  async events(runId: string, afterSeq: number, limit: number | undefined): Promise<StoredEventRow[]> {
-    const sql = `SELECT seq, type, payload::text AS payload FROM ${this.#t('events')} WHERE run_id = $1 AND seq > $2 ORDER BY seq${limit === undefined ? '' : ' LIMIT $3'}`;
-    return (await this.#pool.query<StoredEventRow>(sql, limit === undefined ? [runId, afterSeq] : [runId, afterSeq, limit])).rows;
+  async events(runId: string, afterSeq: number, limit: number | undefined): Promise<StoredJournalRow[]> {
+    const t = this.#t;
+    const sql =
+      `SELECT seq::int8 AS seq, type, payload::text AS payload, event_count::int8 AS count FROM ${t('events')} WHERE run_id = $1 ` +
+      `AND seq >= coalesce((SELECT max(seq) FROM ${t('events')} WHERE run_id = $1 AND seq <= $2::int8 + 1), 0) AND seq + event_count - 1 > $2 ` +
+      `ORDER BY seq${limit === undefined ? '' : ' LIMIT $3'}`;
+    return (await this.#pool.query<StoredJournalRow>(sql, limit === undefined ? [runId, afterSeq] : [runId, afterSeq, limit])).rows;
   }
 
   async prune(olderThan: number): Promise<PrunedRows> {
     return this.#transaction(async (client) => {
       const t = this.#t;
       const candidates = await client.query<{ hash: string }>(
-        `SELECT DISTINCT blob_hash AS hash FROM ${t('outputs')}
-         WHERE blob_hash IS NOT NULL AND run_id IN (SELECT run_id FROM ${t('runs')} WHERE ${PRUNE_CONDITION}$1)`,
+        `SELECT DISTINCT blob_hash AS hash FROM ${t('blob_refs')} WHERE run_id IN (SELECT run_id FROM ${t('runs')} WHERE ${PRUNE_CONDITION}$1)`,
         [olderThan],
       );
       const deleted = await client.query<{ runId: string }>(`DELETE FROM ${t('runs')} WHERE ${PRUNE_CONDITION}$1 RETURNING run_id AS "runId"`, [olderThan]);
       const runs = deleted.rows.map((r) => r.runId).sort();
       if (candidates.rows.length === 0) return { runs, unreferencedBlobs: [] };
       const unreferenced = await client.query<{ hash: string }>(
-        `SELECT c.hash FROM unnest($1::text[]) AS c(hash) WHERE NOT EXISTS (SELECT 1 FROM ${t('outputs')} AS o WHERE o.blob_hash = c.hash) ORDER BY c.hash`,
+        `SELECT c.hash FROM unnest($1::text[]) AS c(hash) WHERE NOT EXISTS (SELECT 1 FROM ${t('blob_refs')} AS o WHERE o.blob_hash = c.hash) ORDER BY c.hash`,
         [candidates.rows.map((c) => c.hash)],
       );
       return { runs, unreferencedBlobs: unreferenced.rows.map((r) => r.hash) };

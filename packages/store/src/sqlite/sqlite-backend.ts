@@ -3,12 +3,14 @@ import { dirname } from 'node:path';
 import Database from 'libsql';
 import { StoreSchemaError, StoreUnavailableError } from '../errors';
 import { META_TABLE, metaTableStatement, pendingMigrations, readableVersion, STORE_SCHEMA_VERSION, type SqlDialect } from '../migrations';
-import type { OperationRows, PrunedRows, RunFilter, StoreBackend } from '../store-backend';
+import { logRows } from '../operation-log';
+import type { CacheEntry, PrunedRows, RunFilter, StoreBackend } from '../store-backend';
 import { unknownRunMessage } from '../store-backend';
 import type { SqliteLocation } from '../store-location';
-import type { OperationRow, OutputRow, RunRow, StoredEventRow } from '../store-rows';
+import { journalRows, type StoredJournalRow } from '../journal-rows';
+import type { RunRow } from '../store-rows';
 import type { WriteBatch } from '../store-writes';
-import { OUTPUT_COLUMNS, PRUNE_CONDITION, operationColumns, runColumns } from '../sql-columns';
+import { PRUNE_CONDITION, runColumns } from '../sql-columns';
 
 type Connection = Database.Database;
 type Statement = Database.Statement;
@@ -22,9 +24,9 @@ export interface SqliteBackendOptions {
 /** The default busy timeout: how long a writer waits for another's transaction. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-const DIALECT: SqlDialect = { name: 'sqlite', table: (name) => name, integer: 'INTEGER', bytes: 'BLOB', json: 'TEXT' };
+/** SQLite's SQL types for the migrations. @internal */
+export const SQLITE_DIALECT: SqlDialect = { name: 'sqlite', table: (name) => name, integer: 'INTEGER', bytes: 'BLOB', json: 'TEXT' };
 const RUN_COLUMNS = runColumns((c) => c);
-const OPERATION_COLUMNS = operationColumns((c) => c);
 
 /**
  * Opens (creating and migrating as needed) a SQLite store file: WAL
@@ -77,10 +79,10 @@ function migrate(db: Connection, file: string): void {
   if (readableVersion(read(), file) === STORE_SCHEMA_VERSION) return;
   db.exec('BEGIN IMMEDIATE');
   try {
-    db.exec(metaTableStatement(DIALECT));
+    db.exec(metaTableStatement(SQLITE_DIALECT));
     const version = readableVersion(read(), file); // again, under the write lock: another process may have migrated
     for (const migration of pendingMigrations(version)) {
-      for (const statement of migration.up(DIALECT)) db.exec(statement);
+      for (const statement of migration.up(SQLITE_DIALECT)) db.exec(statement);
     }
     db.prepare(`INSERT INTO ${META_TABLE} (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(String(STORE_SCHEMA_VERSION));
     db.exec('COMMIT');
@@ -95,16 +97,18 @@ class SqliteBackend implements StoreBackend {
   readonly #db: Connection;
   readonly #upsertRun: Statement;
   readonly #finishRun: Statement;
-  readonly #upsertOperation: Statement;
-  readonly #deleteOutputs: Statement;
-  readonly #insertOutput: Statement;
+  readonly #lastLogSeq: Statement;
+  readonly #insertLog: RowsStatement;
+  readonly #deleteCacheEntries: Statement;
+  readonly #insertCacheEntries: RowsStatement;
+  readonly #insertBlobRefs: RowsStatement;
   readonly #lastSeq: Statement;
-  readonly #insertEvent: Statement;
+  readonly #insertEvents: RowsStatement;
   readonly #getRun: Statement;
   readonly #latestUnfinished: Statement;
-  readonly #operations: Statement;
-  readonly #outputs: Statement;
-  readonly #outputsOf: Statement;
+  readonly #operationLog: Statement;
+  readonly #findCached: Statement;
+  readonly #findCachedSince: Statement;
   readonly #blobReferenced: Statement;
 
   constructor(db: Connection) {
@@ -117,23 +121,20 @@ class SqliteBackend implements StoreBackend {
          reason = excluded.reason, resumed_from = excluded.resumed_from, codec_format = excluded.codec_format`,
     );
     this.#finishRun = db.prepare('UPDATE runs SET status = ?, finished_at = ?, error = ?, reason = ? WHERE run_id = ?');
-    this.#upsertOperation = db.prepare(
-      `INSERT INTO operations (run_id, operation_id, status, attempts, started_at, finished_at, error, reason, cache_key, restored_from)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (run_id, operation_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts, started_at = excluded.started_at,
-         finished_at = excluded.finished_at, error = excluded.error, reason = excluded.reason, cache_key = excluded.cache_key,
-         restored_from = excluded.restored_from`,
-    );
-    this.#deleteOutputs = db.prepare('DELETE FROM outputs WHERE run_id = ? AND operation_id = ?');
-    this.#insertOutput = db.prepare('INSERT INTO outputs (run_id, operation_id, port, hash, size, inline_bytes, blob_hash) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.#lastSeq = db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM events WHERE run_id = ?');
-    this.#insertEvent = db.prepare('INSERT INTO events (run_id, seq, type, payload) VALUES (?, ?, ?, ?)');
+    this.#lastLogSeq = db.prepare('SELECT seq FROM operation_log WHERE run_id = ? ORDER BY seq DESC LIMIT 1');
+    this.#insertLog = new RowsStatement(db, 'INSERT INTO operation_log (run_id, seq, records) VALUES', 3);
+    this.#deleteCacheEntries = db.prepare('DELETE FROM cache_entries WHERE run_id = ? AND operation_id IN (SELECT value FROM json_each(?))');
+    this.#insertCacheEntries = new RowsStatement(db, 'INSERT INTO cache_entries (cache_key, finished_at, run_id, operation_id, record) VALUES', 5);
+    this.#insertBlobRefs = new RowsStatement(db, 'INSERT INTO blob_refs (run_id, blob_hash) VALUES', 2, 'ON CONFLICT DO NOTHING');
+    this.#lastSeq = db.prepare('SELECT seq + event_count - 1 AS last FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT 1');
+    this.#insertEvents = new RowsStatement(db, 'INSERT INTO events (run_id, seq, type, payload, event_count) VALUES', 5);
     this.#getRun = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = ?`);
     this.#latestUnfinished = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'running' AND workflow = ? ORDER BY started_at DESC, run_id DESC LIMIT 1`);
-    this.#operations = db.prepare(`SELECT ${OPERATION_COLUMNS} FROM operations WHERE run_id = ? ORDER BY operation_id`);
-    this.#outputs = db.prepare(`SELECT ${OUTPUT_COLUMNS} FROM outputs WHERE run_id = ? ORDER BY operation_id, port`);
-    this.#outputsOf = db.prepare(`SELECT ${OUTPUT_COLUMNS} FROM outputs WHERE run_id = ? AND operation_id = ? ORDER BY port`);
-    this.#blobReferenced = db.prepare('SELECT 1 AS found FROM outputs WHERE blob_hash = ? LIMIT 1');
+    this.#operationLog = db.prepare('SELECT records FROM operation_log WHERE run_id = ? ORDER BY seq');
+    const found = 'SELECT run_id AS "runId", record FROM cache_entries WHERE cache_key = ?';
+    this.#findCached = db.prepare(`${found} ORDER BY finished_at DESC NULLS LAST, run_id DESC LIMIT 1`);
+    this.#findCachedSince = db.prepare(`${found} AND finished_at >= ? ORDER BY finished_at DESC NULLS LAST, run_id DESC LIMIT 1`);
+    this.#blobReferenced = db.prepare('SELECT 1 AS found FROM blob_refs WHERE blob_hash = ? LIMIT 1');
   }
 
   async commit(batch: WriteBatch): Promise<void> {
@@ -144,17 +145,18 @@ class SqliteBackend implements StoreBackend {
       for (const f of batch.finishes) {
         if (this.#finishRun.run(f.status, f.finishedAt, f.error, f.reason, f.runId).changes === 0) throw new Error(unknownRunMessage(f.runId));
       }
-      for (const o of batch.operations) {
-        this.#upsertOperation.run(o.runId, o.operationId, o.status, o.attempts, o.startedAt, o.finishedAt, o.error, o.reason, o.cacheKey, o.restoredFrom);
-        this.#deleteOutputs.run(o.runId, o.operationId);
-      }
-      for (const o of batch.outputs) this.#insertOutput.run(o.runId, o.operationId, o.port, o.hash, o.size, o.inline, o.blob);
-      const next = new Map<string, number>();
-      for (const e of batch.events) {
-        const seq = (next.get(e.runId) ?? (this.#lastSeq.get(e.runId) as { seq: number }).seq) + 1;
-        next.set(e.runId, seq);
-        this.#insertEvent.run(e.runId, seq, e.type, e.payload);
-      }
+      const log = logRows(batch.operations);
+      this.#insertLog.run(log.log, (row) => [row.runId, ((this.#lastLogSeq.get(row.runId) as { seq: number } | undefined)?.seq ?? 0) + 1, row.records]);
+      for (const [runId, ids] of log.recorded) this.#deleteCacheEntries.run(runId, JSON.stringify(ids));
+      this.#insertCacheEntries.run(log.cache, (e) => [e.cacheKey, e.finishedAt, e.runId, e.operationId, e.record]);
+      this.#insertBlobRefs.run(log.blobs, (b) => [b.runId, b.blob]);
+      const rows = journalRows(batch.events);
+      const seqs = rows.map((row) => {
+        const found = this.#lastSeq.get(row.runId) as { last: number } | undefined;
+        return (found?.last ?? 0) + 1;
+      });
+      let k = 0;
+      this.#insertEvents.run(rows, (row) => [row.runId, seqs[k++], row.type, row.payload, row.count]);
     });
   }
 
@@ -186,23 +188,20 @@ class SqliteBackend implements StoreBackend {
     return this.#latestUnfinished.get(workflow) as RunRow | undefined;
   }
 
-  async operations(runId: string): Promise<OperationRows> {
-    return { operations: this.#operations.all(runId) as OperationRow[], outputs: this.#outputs.all(runId) as OutputRow[] };
+  async operationLog(runId: string): Promise<{ records: string }[]> {
+    return this.#operationLog.all(runId) as { records: string }[];
   }
 
-  async findByCacheKey(cacheKey: string, notBefore: number | undefined): Promise<OperationRows> {
-    const since = notBefore === undefined ? '' : 'AND finished_at >= ?';
-    const params = notBefore === undefined ? [cacheKey] : [cacheKey, notBefore];
-    const found = this.#db
-      .prepare(`SELECT ${OPERATION_COLUMNS} FROM operations WHERE cache_key = ? AND status = 'succeeded' ${since} ORDER BY finished_at DESC NULLS LAST, run_id DESC LIMIT 1`)
-      .get(...params) as OperationRow | undefined;
-    if (found === undefined) return { operations: [], outputs: [] };
-    return { operations: [found], outputs: this.#outputsOf.all(found.runId, found.operationId) as OutputRow[] };
+  async findByCacheKey(cacheKey: string, notBefore: number | undefined): Promise<CacheEntry | undefined> {
+    return (notBefore === undefined ? this.#findCached.get(cacheKey) : this.#findCachedSince.get(cacheKey, notBefore)) as CacheEntry | undefined;
   }
 
-  async events(runId: string, afterSeq: number, limit: number | undefined): Promise<StoredEventRow[]> {
-    const sql = `SELECT seq, type, payload FROM events WHERE run_id = ? AND seq > ? ORDER BY seq${limit === undefined ? '' : ' LIMIT ?'}`;
-    return this.#db.prepare(sql).all(...(limit === undefined ? [runId, afterSeq] : [runId, afterSeq, limit])) as StoredEventRow[];
+  async events(runId: string, afterSeq: number, limit: number | undefined): Promise<StoredJournalRow[]> {
+    const sql =
+      'SELECT seq, type, payload, event_count AS count FROM events WHERE run_id = ? ' +
+      `AND seq >= coalesce((SELECT max(seq) FROM events WHERE run_id = ? AND seq <= ?), 0) AND seq + event_count - 1 > ? ORDER BY seq${limit === undefined ? '' : ' LIMIT ?'}`;
+    const params = [runId, runId, afterSeq + 1, afterSeq];
+    return this.#db.prepare(sql).all(...(limit === undefined ? params : [...params, limit])) as StoredJournalRow[];
   }
 
   async prune(olderThan: number): Promise<PrunedRows> {
@@ -210,7 +209,7 @@ class SqliteBackend implements StoreBackend {
       const runs = (this.#db.prepare(`SELECT run_id AS "runId" FROM runs WHERE ${PRUNE_CONDITION}? ORDER BY run_id`).all(olderThan) as { runId: string }[]).map((r) => r.runId);
       if (runs.length === 0) return { runs, unreferencedBlobs: [] };
       const candidates = this.#db
-        .prepare(`SELECT DISTINCT blob_hash AS hash FROM outputs WHERE blob_hash IS NOT NULL AND run_id IN (SELECT run_id FROM runs WHERE ${PRUNE_CONDITION}?)`)
+        .prepare(`SELECT DISTINCT blob_hash AS hash FROM blob_refs WHERE run_id IN (SELECT run_id FROM runs WHERE ${PRUNE_CONDITION}?)`)
         .all(olderThan) as { hash: string }[];
       this.#db.prepare(`DELETE FROM runs WHERE ${PRUNE_CONDITION}?`).run(olderThan);
       const unreferencedBlobs = candidates.map((c) => c.hash).filter((hash) => this.#blobReferenced.get(hash) === undefined);
@@ -233,6 +232,42 @@ class SqliteBackend implements StoreBackend {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       throw error;
     }
+  }
+}
+
+/**
+ * An `INSERT ... VALUES` of many rows in few statements: rows go in chunks
+ * of up to {@link RowsStatement.CHUNK}, each chunk size's statement prepared
+ * once. One multi-row statement costs a fraction of as many one-row ones.
+ */
+class RowsStatement {
+  static readonly CHUNK = 64;
+  readonly #statements = new Map<number, Statement>();
+
+  constructor(
+    private readonly db: Connection,
+    private readonly head: string,
+    private readonly columns: number,
+    private readonly tail = '',
+  ) {}
+
+  run<T>(rows: readonly T[], values: (row: T) => readonly unknown[]): void {
+    for (let start = 0; start < rows.length; start += RowsStatement.CHUNK) {
+      const end = Math.min(rows.length, start + RowsStatement.CHUNK);
+      const params: unknown[] = [];
+      for (let i = start; i < end; i++) for (const v of values(rows[i]!)) params.push(v);
+      this.#statement(end - start).run(...params);
+    }
+  }
+
+  #statement(count: number): Statement {
+    let statement = this.#statements.get(count);
+    if (statement === undefined) {
+      const row = `(${new Array<string>(this.columns).fill('?').join(', ')})`;
+      statement = this.db.prepare(`${this.head} ${new Array<string>(count).fill(row).join(', ')} ${this.tail}`);
+      this.#statements.set(count, statement);
+    }
+    return statement;
   }
 }
 
