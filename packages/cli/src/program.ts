@@ -114,6 +114,7 @@ ${EXIT_HELP}`,
     .option('--no-store', 'do not record the run')
     .option('--resume [run-id]', 'continue a recorded run: steps it completed are restored, not run again (default: the latest unfinished run of this workflow)')
     .option('--rerun <steps>', 'with the latest run (or --resume <id>): run these steps (comma-separated) and everything after them again, restore the rest')
+    .option('--checkpoint <when>', "when the store gets each step's record: 'step' (as each step ends; default), an interval such as 30s (a crash loses at most that much), or 'off'")
     .addHelpText(
       'after',
       `

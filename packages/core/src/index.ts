@@ -100,7 +100,7 @@ export type { PortValue } from './engine/run-execution';
 export { createLogger, silentLogger, type Logger, type LogEntry, type LogFields, type LogLevel } from './logging/logger';
 export type { OperationExecutor } from './engine/operation-executor';
 export { CancellationToken } from './engine/cancellation-token';
-export { ExecutionEngine, type EngineOptions, type RunOptions, type RunArguments, type ExecutorMap } from './engine/execution-engine';
+export { ExecutionEngine, type EngineOptions, type RunOptions, type RunArguments, type ExecutorMap, type CheckpointMode } from './engine/execution-engine';
 export type { FailurePolicy } from './engine/run-execution';
 export type { RunHandle } from './engine/run-handle';
 export {

@@ -2,7 +2,7 @@ import { StoreWriteError, type WriteFailure } from './errors';
 
 /** How writes are grouped into transactions. */
 export interface GroupCommitOptions {
-  /** Commit as soon as this many writes are queued. Default 256. */
+  /** Commit as soon as this many writes are queued. Default 1024. */
   readonly maxItems?: number;
   /** Commit at most this many milliseconds after the first write of a quiet spell is queued. Default 5. */
   readonly maxDelayMs?: number;

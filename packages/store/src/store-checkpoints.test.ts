@@ -43,6 +43,21 @@ function describeCheckpoints(name: string, factory: RunStoreTargetFactory, befor
     afterEach(() => target.cleanup());
     afterAll(() => engine.close());
 
+    it("with checkpoint 'manual', run.checkpoint() resolves once another process could read the records", async () => {
+      const calls = new Map<string, number>();
+      const store = await target.open();
+      const held = deferred<void>();
+      const run = engine.start(pipeline(calls, held), { store: checkpointsIn(store), checkpoint: 'manual' });
+      await held.promise; // source succeeded, slow is running
+      const reader = await target.open(); // another connection, as another process would have
+      expect(await reader.operations(run.runId)).toEqual([]);
+      await run.checkpoint();
+      expect((await reader.operations(run.runId)).map((op) => `${op.operationId} ${op.status}`)).toEqual(['source succeeded']);
+      expect((await reader.events(run.runId)).map((e) => e.type)).toEqual(['RunStarted', 'OperationStarted', 'OperationCompleted', 'OperationStarted']);
+      run.cancel('done looking');
+      await run.result;
+    });
+
     it('resumes an interrupted run from another store instance: completed steps restored, the rest run', async () => {
       const calls = new Map<string, number>();
       const first = await target.open();

@@ -74,15 +74,24 @@ async function openSession(runs: RunStore, run: CheckpointRun): Promise<Checkpoi
       const { type, runId: _run, ...fields } = event;
       runs.appendEvents(run.runId, [{ type, payload: (type === 'OperationProgress' ? jsonOf(fields) : fields) as unknown as JsonValue }]);
     },
+    flush: async () => {
+      while (writes.size > 0) await Promise.all([...writes]);
+      await runs.flush();
+      throwFailures(run.runId, failures);
+    },
     close: async (summary) => {
       while (writes.size > 0) await Promise.all([...writes]);
       await runs.finishRun(run.runId, { status: summary.status, finishedAt: summary.finishedAt, ...(summary.reason === undefined ? {} : { reason: summary.reason }) });
       await runs.flush();
-      if (failures.length > 0) {
-        throw new AggregateError(failures, `${failures.length} output${failures.length === 1 ? '' : 's'} of run '${run.runId}' could not be stored: ${String((failures[0] as Error)?.message ?? failures[0])}`);
-      }
+      throwFailures(run.runId, failures);
     },
   };
+}
+
+function throwFailures(runId: string, failures: readonly unknown[]): void {
+  if (failures.length > 0) {
+    throw new AggregateError(failures, `${failures.length} output${failures.length === 1 ? '' : 's'} of run '${runId}' could not be stored: ${String((failures[0] as Error)?.message ?? failures[0])}`);
+  }
 }
 
 /** The run `resume` names: an id, or for `'latest'` the newest run of the graph that did not succeed (any run, with `anyOutcome`). */

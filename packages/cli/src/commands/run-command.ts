@@ -22,6 +22,8 @@ export interface RunCommandOptions extends WorkflowInputOptions {
   resume?: string | true;
   /** `--rerun a,b`: steps to run again (with everything downstream) while resuming. */
   rerun?: string;
+  /** `--checkpoint`: `step` (default), `off`, or an interval such as `30s`. */
+  checkpoint?: string;
 }
 
 /** Where SIGINT and SIGTERM come from (the process, or a test double). */
@@ -55,15 +57,18 @@ export async function runCommand(file: string, options: RunCommandOptions, termi
   }
   const rerun = options.rerun === undefined ? undefined : options.rerun.split(',').map((s) => s.trim()).filter(Boolean);
   if (rerun !== undefined && rerun.length === 0) throw new InputError('portflow: --rerun needs step names, e.g. --rerun clean,summarize');
+  const checkpoint = checkpointMode(options.checkpoint);
+  if (options.store === false && checkpoint !== undefined) throw new InputError('portflow: --checkpoint needs a run store; drop --no-store');
   const location = options.store === false ? undefined : storeLocation(typeof options.store === 'string' ? options.store : undefined, terminal.env, file);
   const runs: RunStore | undefined = location === undefined ? undefined : await openStore(location);
-  const recording: Pick<RunOptions, 'store' | 'resume' | 'rerun'> =
+  const recording: Pick<RunOptions, 'store' | 'resume' | 'rerun' | 'checkpoint'> =
     runs === undefined
       ? {}
       : {
           store: checkpointsIn(runs),
           ...(options.resume !== undefined || rerun !== undefined ? { resume: options.resume === undefined || options.resume === true ? 'latest' : options.resume } : {}),
           ...(rerun === undefined ? {} : { rerun }),
+          ...(checkpoint === undefined ? {} : { checkpoint }),
         };
   const reporter = chooseReporter(options, terminal);
   const engine = new ExecutionEngine({ ...engineOptions, logger: createLogger((entry) => reporter.onLog(entry), options.verbose ? 'debug' : 'info') });
@@ -123,4 +128,17 @@ function chooseReporter(options: RunCommandOptions, terminal: Terminal): Reporte
     return new TtyReporter(terminal.stdout as NodeJS.WriteStream, colors);
   }
   return new PlainReporter(terminal.stdout, colors);
+}
+
+/** `--checkpoint step | off | <n>ms|s|m|h`: when the run hands its records to the store. */
+function checkpointMode(text: string | undefined): RunOptions['checkpoint'] {
+  if (text === undefined) return undefined;
+  const value = text.trim();
+  if (value === 'step') return 'operation';
+  if (value === 'off') return 'off';
+  const match = /^(\d+)(ms|s|m|h)$/.exec(value);
+  if (match === null || Number(match[1]) === 0) {
+    throw new InputError(`portflow: --checkpoint must be 'step' (after each step, the default), 'off', or an interval such as 30s or 5m, not '${text}'`);
+  }
+  return { everyMs: Number(match[1]) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'] };
 }

@@ -59,6 +59,12 @@ export interface CheckpointSession {
   record(record: CheckpointRecord): void;
   /** An event of the run, for its journal. */
   event(event: EngineEvent): void;
+  /**
+   * Resolves once everything recorded so far is stored (`run.checkpoint()`
+   * waits for it). Optional: without it, records count as stored once handed
+   * over.
+   */
+  flush?(): Promise<void>;
   /** The run ended: write the rest, mark the run finished. */
   close(summary: CheckpointRunSummary): Promise<void>;
 }
@@ -69,7 +75,7 @@ export interface StoredOperation {
   readonly runId: string;
   /** The key it was stored under. */
   readonly cacheKey: string;
-  /** Content hash (sha256, hex) of each output port's encoded value. */
+  /** Content hash (`contentHash`) of each output port's encoded value. */
   readonly outputs: Readonly<Record<string, { readonly hash: string }>>;
   /** The encoded value of each output port. */
   load(): Promise<Readonly<Record<string, Uint8Array>>>;
@@ -77,7 +83,7 @@ export interface StoredOperation {
 
 /** An encoded output value and its content hash. */
 export interface EncodedOutput {
-  /** sha256 of `bytes`, hex. */
+  /** Content hash of `bytes` (`contentHash`: a sha256, or the bytes when tiny). */
   readonly hash: string;
   /** The value, encoded by the engine's codec. */
   readonly bytes: Uint8Array;

@@ -101,7 +101,21 @@ export interface RunOptions {
    * everything downstream of them runs again too.
    */
   rerun?: readonly string[];
+  /**
+   * When the run hands its operation records and events to `store` (the
+   * modes of Parsl's checkpointing): `'operation'` (the default) as each
+   * operation settles; `{ everyMs }` in a batch at that interval, so a crash
+   * loses at most the last interval's work; `'manual'` when you call
+   * `run.checkpoint()`; `'off'`: not at all (the run is still recorded as a
+   * run, and `cache` lookups still read the store, but a resume of it runs
+   * everything again). Except with `'off'`, whatever is held is handed over
+   * when the run ends.
+   */
+  checkpoint?: CheckpointMode;
 }
+
+/** When a run hands its records to its store: see {@link RunOptions.checkpoint}. */
+export type CheckpointMode = 'operation' | 'manual' | 'off' | { readonly everyMs: number };
 
 /**
  * The options argument of `run` / `start` for a graph with inputs `I`:
@@ -220,6 +234,13 @@ export function runOptionProblems(options: RunOptions): string[] {
   if (options.rerun !== undefined) {
     if (!Array.isArray(options.rerun) || !options.rerun.every((id) => typeof id === 'string')) problems.push('rerun must be a list of operation ids');
     else if (options.resume === undefined) problems.push("rerun needs resume: the run whose other results to reuse (a run id, or 'latest')");
+  }
+  if (options.checkpoint !== undefined) {
+    const mode: unknown = options.checkpoint;
+    const everyMs = isPlainObject(mode) ? (mode as { everyMs?: unknown }).everyMs : undefined;
+    const known = mode === 'operation' || mode === 'manual' || mode === 'off' || (typeof everyMs === 'number' && Number.isFinite(everyMs) && everyMs > 0);
+    if (!known) problems.push(`checkpoint must be 'operation', 'manual', 'off' or { everyMs: n } with n > 0 (got ${typeof mode === 'string' ? `'${mode}'` : isPlainObject(mode) ? JSON.stringify(mode) : describeKind(mode)})`);
+    else if (options.store === undefined) problems.push('checkpoint needs a store: engine.run(graph, { store, checkpoint })');
   }
   return problems;
 }

@@ -18,7 +18,7 @@ import { v8Codec } from '../values/value-codec';
 import type { OperationExecutor } from './operation-executor';
 import { describeKind, engineOptionProblems, graphInputProblems, runOptionProblems, type EngineOptions, type ExecutorMap, type RunArguments, type RunOptions } from './engine-options';
 
-export type { EngineOptions, ExecutorMap, RunArguments, RunOptions } from './engine-options';
+export type { CheckpointMode, EngineOptions, ExecutorMap, RunArguments, RunOptions } from './engine-options';
 
 /**
  * Runs graphs. Ready operations start in topological order as soon as a slot
@@ -118,6 +118,7 @@ export class ExecutionEngine {
     };
     execution.result.then(settle, settle);
     const store = options.store;
+    let opened: Promise<unknown> | undefined;
     if (store === undefined) {
       // Begin on the next microtask, so the caller can subscribe first. A
       // promise job rather than queueMicrotask: jest's fake timers leave it alone.
@@ -133,9 +134,9 @@ export class ExecutionEngine {
           ...(options.resume === undefined ? {} : { resume: options.resume, anyOutcome: options.rerun !== undefined }),
         }),
       );
-      opening.then(
+      opened = opening.then(
         (session) => {
-          execution.attachCheckpoints(session, o.codec, rerun);
+          execution.attachCheckpoints(session, o.codec, rerun, options.checkpoint);
           execution.begin();
         },
         (error: unknown) => execution.failToOpen(error),
@@ -160,6 +161,8 @@ export class ExecutionEngine {
         }
         return execution.output(index, port);
       }) as RunHandle<O>['output'],
+      // Before the store has opened the run, nothing is recorded yet: wait for it, then hand over.
+      checkpoint: () => (opened === undefined ? Promise.resolve() : opened.then(() => execution.checkpoint())),
       cancel: (reason = 'cancelled by caller') => execution.cancel(String(reason)),
     };
   }

@@ -4,6 +4,7 @@ import { contentHash, matchesContentHash } from '../durability/content-hash';
 import type { EngineEvent, ErrorSummary } from '../events/events';
 import type { Logger } from '../logging/logger';
 import type { ValueCodec } from '../values/value-codec';
+import type { CheckpointMode } from './engine-options';
 import type { RunPlan } from './run-plan';
 
 /**
@@ -22,6 +23,10 @@ export class RunCheckpoints {
   readonly restoredFrom = new Map<number, string>();
   /** 1 where the operation must run even if a result could be restored (`rerun`). */
   private readonly forced: Uint8Array;
+  /** Records and events not yet handed to the session (modes other than 'operation'), in order. */
+  private held: (CheckpointRecord | EngineEvent)[] | undefined;
+  private readonly off: boolean;
+  private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly plan: RunPlan,
@@ -29,11 +34,15 @@ export class RunCheckpoints {
     private readonly codec: ValueCodec,
     private readonly logger: Logger,
     rerun: readonly number[],
+    mode: CheckpointMode = 'operation',
   ) {
     const n = plan.ids.length;
     this.hashes = new Array(n).fill(undefined);
     this.keys = new Array(n).fill(undefined);
     this.forced = downstreamOf(plan, rerun);
+    this.off = mode === 'off';
+    if (mode !== 'operation' && !this.off) this.held = [];
+    if (typeof mode === 'object') this.timer = setInterval(() => this.handOver(), mode.everyMs);
   }
 
   /** Whether this run resumes another one. */
@@ -123,7 +132,7 @@ export class RunCheckpoints {
     if (outputs !== undefined) entry.outputs = outputs;
     else entry.reason = reason;
     if (this.cacheable(i)) entry.cacheable = true;
-    this.session.record(entry);
+    this.hand(entry);
   }
 
   /** Operation `i` was restored from `stored` instead of running. */
@@ -132,7 +141,7 @@ export class RunCheckpoints {
     this.restoredFrom.set(i, stored.runId);
     const outputs: Record<string, EncodedOutput> = {};
     for (const [port, o] of Object.entries(stored.outputs)) outputs[port] = { hash: o.hash, bytes: encoded[port]! };
-    this.session.record({
+    this.hand({
       operationId: this.plan.ids[i]!,
       status: 'succeeded',
       attempts: 0,
@@ -147,7 +156,7 @@ export class RunCheckpoints {
 
   /** Operation `i` ended without outputs (its key only when it ran: a skipped operation's inputs may not exist). */
   ended(i: number, status: CheckpointRecord['status'], attempts: number, startedAt: number, finishedAt: number, error?: ErrorSummary, reason?: string): void {
-    this.session.record({
+    this.hand({
       operationId: this.plan.ids[i]!,
       status,
       attempts,
@@ -165,11 +174,36 @@ export class RunCheckpoints {
   }
 
   event(event: EngineEvent): void {
-    this.session.event(event);
+    if (this.held !== undefined) this.held.push(event);
+    else if (!this.off) this.session.event(event);
+  }
+
+  /** Hands over what is held and waits until the store has it (`run.checkpoint()`). */
+  async checkpoint(): Promise<void> {
+    this.handOver();
+    if (!this.off) await this.session.flush?.();
   }
 
   close(summary: CheckpointRunSummary): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.handOver();
     return this.session.close(summary);
+  }
+
+  private hand(record: CheckpointRecord): void {
+    if (this.held !== undefined) this.held.push(record);
+    else if (!this.off) this.session.record(record);
+  }
+
+  /** Hands the held records and events to the session, in the order they came. */
+  private handOver(): void {
+    const held = this.held;
+    if (held === undefined || held.length === 0) return;
+    this.held = [];
+    for (const item of held) {
+      if ('type' in item) this.session.event(item);
+      else this.session.record(item);
+    }
   }
 
   /** Whether operation `i` has the `cache` setting. */

@@ -5,6 +5,7 @@ import { engineClock } from './coarse-clock';
 import { RunCheckpoints } from './run-checkpoints';
 import type { CheckpointSession, StoredOperation } from '../durability/checkpoint-store';
 import type { ValueCodec } from '../values/value-codec';
+import type { CheckpointMode } from './engine-options';
 import { OutputFutures } from './output-futures';
 import { EMPTY_INPUTS, markRead, outputProblem, readInputs } from './port-io';
 import { deepFreeze, OutputTable } from './output-table';
@@ -239,9 +240,15 @@ export class RunExecution implements SlotUser, AttemptHost {
    * results the session can restore are restored instead of run, except
    * the operations at `rerun` and everything downstream of them.
    */
-  attachCheckpoints(session: CheckpointSession, codec: ValueCodec, rerun: readonly number[]): void {
-    const checkpoints = (this.checkpoints = new RunCheckpoints(this.plan, session, codec, this.logger, rerun));
+  attachCheckpoints(session: CheckpointSession, codec: ValueCodec, rerun: readonly number[], mode: CheckpointMode | undefined): void {
+    const checkpoints = (this.checkpoints = new RunCheckpoints(this.plan, session, codec, this.logger, rerun, mode));
     this.stream.events$.subscribe((event) => checkpoints.event(event));
+  }
+
+  /** Hands what is recorded to the store and waits for it (`run.checkpoint()`); nothing to do once finished. */
+  checkpoint(): Promise<void> {
+    if (this.finished || this.checkpoints === undefined) return Promise.resolve();
+    return this.checkpoints.checkpoint();
   }
 
   /** The run cannot begin (its store failed to open): the result rejects with `error`, nothing runs. */

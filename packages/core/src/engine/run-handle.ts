@@ -47,6 +47,20 @@ export interface RunHandle<O extends object = object> {
    */
   output<Op extends Operation, P extends OutputPortName<Op>>(operation: Op, port: P): Promise<OutputValue<Op, P>>;
   /**
+   * Hands what the run has recorded so far to its store, and resolves once
+   * the store holds it: the way to checkpoint with `checkpoint: 'manual'`,
+   * and a way to make sure of it in the other modes. Resolves at once
+   * without a store, with `checkpoint: 'off'`, and after the run ended.
+   *
+   * @example
+   * ```ts
+   * const run = engine.start(graph, { store, checkpoint: 'manual' });
+   * await run.output(train, 'model');
+   * await run.checkpoint(); // a crash from here on keeps the training
+   * ```
+   */
+  checkpoint(): Promise<void>;
+  /**
    * Cancels the run: running operations see `context.signal` abort, nothing
    * new starts, and the result settles as `cancelled` once running
    * operations return.
