@@ -218,14 +218,16 @@ ${EXIT_HELP}`,
     .argument('<run-id>', 'the run (see `portflow runs`)')
     .option('--store <location>', 'the run store: a SQLite file or a postgres:// URL')
     .option('--json', 'write the run and its steps as JSON')
-    .action((runId: string, opts) => act(() => showRunCommand(runId, opts, terminal)));
+    .option('--events', "replay the run's event journal too: every event, in order, with its time")
+    // `runs` has --store and --json too, and takes them wherever they appear: read both levels.
+    .action((runId: string, _opts, command: Command) => act(() => showRunCommand(runId, command.optsWithGlobals(), terminal)));
   runs
     .command('prune')
     .description('Remove runs older than an age, with their records, journals and the blobs no other run uses.')
     .requiredOption('--older-than <age>', 'e.g. 30d, 12h, 90m')
     .option('--store <location>', 'the run store: a SQLite file or a postgres:// URL')
     .option('--json', 'write what was removed as JSON')
-    .action((opts) => act(() => pruneRunsCommand(opts, terminal)));
+    .action((_opts, command: Command) => act(() => pruneRunsCommand(command.optsWithGlobals(), terminal)));
 
   for (const command of [...program.commands, ...runs.commands]) {
     command.exitOverride().configureOutput({ writeOut: (s) => terminal.stdout.write(s), writeErr: (s) => terminal.stderr.write(s) }).showHelpAfterError('(run with --help for usage)');

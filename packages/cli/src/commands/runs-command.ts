@@ -1,4 +1,4 @@
-import type { RecordedOperation, RunRecord, StoredRunStatus } from '@portflow/store';
+import type { JournalEvent, RecordedOperation, RunRecord, RunStore, StoredRunStatus } from '@portflow/store';
 import { STORED_RUN_STATUSES } from '@portflow/store';
 import { EXIT_CODES, type ExitCode } from '../exit-codes';
 import { formatDuration, type Terminal } from '../terminal';
@@ -12,6 +12,8 @@ export interface RunsOptions {
   status?: string;
   limit?: string;
   json?: boolean;
+  /** `runs show --events`: replay the run's journal too. */
+  events?: boolean;
 }
 
 /** `portflow runs [file]`: the recorded runs, newest first. */
@@ -53,8 +55,9 @@ export async function showRunCommand(runId: string, options: RunsOptions, termin
     const steps = (await store.operations(runId)).sort((a, b) => (a.startedAt ?? Infinity) - (b.startedAt ?? Infinity) || a.operationId.localeCompare(b.operationId));
     const earlier = run.resumedFrom === undefined ? undefined : new Map((await store.operations(run.resumedFrom)).map((op) => [op.operationId, op]));
     const explained = steps.map((op) => ({ ...op, reuse: reuseExplanation(op, run, earlier) }));
+    const events = options.events ? await journal(store, runId) : undefined;
     if (options.json) {
-      terminal.stdout.write(`${JSON.stringify({ store: location, run, steps: explained })}\n`);
+      terminal.stdout.write(`${JSON.stringify({ store: location, run, steps: explained, ...(events === undefined ? {} : { events }) })}\n`);
       return EXIT_CODES.success;
     }
     terminal.stdout.write(`Run ${run.runId} of ${run.workflow}: ${run.status}, started ${new Date(run.startedAt).toISOString()}${run.finishedAt === null ? '' : `, took ${formatDuration(run.finishedAt - run.startedAt)}`}${run.resumedFrom === undefined ? '' : `, resumed ${run.resumedFrom}`}\n`);
@@ -62,6 +65,10 @@ export async function showRunCommand(runId: string, options: RunsOptions, termin
     const rows = explained.map((op) => [op.operationId, op.status, String(op.attempts), op.startedAt === null || op.finishedAt === null ? '-' : formatDuration(op.finishedAt - op.startedAt), op.cacheKey?.slice(0, 12) ?? '-', op.reuse]);
     terminal.stdout.write(table(['step', 'status', 'attempts', 'duration', 'cache key', 'reuse'], rows));
     for (const op of explained) if (op.error !== undefined) terminal.stdout.write(`${op.operationId}: ${op.error.name}: ${op.error.message}\n`);
+    if (events !== undefined) {
+      terminal.stdout.write(`\nJournal (${events.length === 1 ? '1 event' : `${events.length} events`}):\n`);
+      terminal.stdout.write(table(['seq', 'at', 'event', 'step', 'details'], events.map((e) => journalRow(e, run.startedAt))));
+    }
     return EXIT_CODES.success;
   } finally {
     await store.close();
@@ -105,4 +112,25 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
+
+/** The whole journal of a run, read a page at a time. */
+async function journal(store: RunStore, runId: string): Promise<JournalEvent[]> {
+  const events: JournalEvent[] = [];
+  for (;;) {
+    const page = await store.events(runId, { afterSeq: events.length === 0 ? 0 : events[events.length - 1]!.seq, limit: 1000 });
+    events.push(...page);
+    if (page.length < 1000) return events;
+  }
+}
+
+/** One journal event as a table row: seq, time since the run started, type, step, the rest of its fields. */
+function journalRow(event: JournalEvent, startedAt: number): string[] {
+  const fields = event.payload !== null && typeof event.payload === 'object' && !Array.isArray(event.payload) ? (event.payload as Record<string, unknown>) : { value: event.payload };
+  const { timestamp, operationId, seq: _seq, ...rest } = fields;
+  const at = typeof timestamp === 'number' ? `+${formatDuration(Math.max(0, timestamp - startedAt))}` : '-';
+  const details = Object.entries(rest)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return [String(event.seq), at, event.type, typeof operationId === 'string' ? operationId : '', details.length > 120 ? `${details.slice(0, 119)}…` : details];
 }
