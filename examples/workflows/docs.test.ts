@@ -1,4 +1,5 @@
-import { builtinRegistry, checkWorkflow } from '@portflow/workflow';
+import { dataRegistry } from '@portflow/data';
+import { checkWorkflow } from '@portflow/workflow';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -14,7 +15,7 @@ describe('docs/workflows-yaml.md', () => {
   });
 
   it.each(blocks)('%s validates', (_name, text) => {
-    const check = checkWorkflow(text, { registry: builtinRegistry(), file: 'docs.yaml', env: { PORTFLOW_DATA_DIR: '/data' } });
+    const check = checkWorkflow(text, { registry: dataRegistry(), file: 'docs.yaml', env: { PORTFLOW_DATA_DIR: '/data' } });
     expect(check.problems).toEqual([]);
   });
 });

@@ -74,7 +74,7 @@ describe('portflow run', () => {
     const file = write('fails.yaml', 'pipeline:\n  - { name: load, operation: read_csv, params: { path: missing.csv } }\n  - { name: show, operation: log, depends_on: [load] }\n');
     const { code, stdout } = await cli('run', file);
     expect(code).toBe(EXIT_CODES.workflowFailed);
-    expect(stdout).toMatch(/✖ load failed after 1 attempt: .*ENOENT/);
+    expect(stdout).toMatch(/✖ load failed after 1 attempt: DataSourceError: step 'load' \(.*fails.yaml:2:\d+\): cannot read .*missing.csv: no such file/);
     expect(stdout).toMatch(/↷ show skipped/);
     expect(stdout).toMatch(/✖ fails failed in .*: 1 step failed, 0\/2 succeeded/);
   });
@@ -122,18 +122,20 @@ describe('portflow graph, components, help', () => {
   it('prints the DAG as Mermaid or DOT', async () => {
     expect((await cli('graph', join(examples, 'sales-pipeline.yaml'))).stdout).toMatch(/^flowchart LR\n/);
     const dot = await cli('graph', join(examples, 'sales-pipeline.yaml'), '--format', 'dot');
-    expect(dot.stdout).toMatch(/"load_data" -> "transform" \[label="rows → rows"\]/);
+    expect(dot.stdout).toMatch(/"load_data" -> "transform" \[label="table → input"\]/);
     expect(dot.stdout).toContain('"load_data" [label="load_data\\nread_csv"]'); // component names, as everywhere else
     expect((await cli('graph', join(examples, 'sales-pipeline.yaml'), '--format', 'png')).code).toBe(2);
   });
 
   it('lists components with params and ports, including plugins', async () => {
     const { stdout } = await cli('components');
-    expect(stdout).toMatch(/read_csv {2}Reads a CSV file into rows\n {2}params {3}path: string \(required\), delimiter: string = ",", header: boolean = true, infer_types: boolean = true\n {2}inputs {3}—\n {2}outputs {2}rows: Array \[primary\]/);
+    expect(stdout).toMatch(
+      /read_csv {2}Reads a CSV file as a table\n {2}params {3}path: string \(required\), delimiter: string = ",", header: boolean = true, infer_types: boolean = true, materialize: boolean = false\n {2}inputs {3}—\n {2}outputs {2}table: Table \[primary\]/,
+    );
     const withPlugin = await cli('components', 'flaky', '--plugin', join(__dirname, '__fixtures__', 'test-components.js'), '--json');
     expect(JSON.parse(withPlugin.stdout)).toEqual([expect.objectContaining({ name: 'flaky', outputs: [{ name: 'value', type: 'unknown' }] })]);
     const unknown = await cli('components', 'group');
-    expect(unknown).toMatchObject({ code: 2, stderr: "portflow: no component named 'group'; did you mean 'group_by'?\n" });
+    expect(unknown).toMatchObject({ code: 2, stderr: "portflow: no component named 'group'; did you mean 'group_by' or 'groupby_agg'?\n" });
   });
 
   it.each(['run', 'validate', 'graph', 'components'])('has --help with examples for %s', async (command) => {

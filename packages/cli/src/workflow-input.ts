@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { builtinRegistry, checkWorkflow, formatProblem, loadPlugin, parseVariableAssignment, type CheckResult, type ComponentRegistry } from '@portflow/workflow';
+import { dataRegistry } from '@portflow/data';
+import { checkWorkflow, formatProblem, loadPlugin, parseVariableAssignment, type CheckResult, type ComponentRegistry } from '@portflow/workflow';
 import type { Colors, Terminal } from './terminal';
 
 /** Options every command that reads a workflow accepts. */
@@ -18,9 +19,9 @@ export class InputError extends Error {
   }
 }
 
-/** The built-in components plus those of every `--plugin` module (resolved against the working directory). */
+/** The built-in and data components plus those of every `--plugin` module (resolved against the working directory). */
 export function registryWithPlugins(plugins: readonly string[] | undefined, terminal: Terminal): ComponentRegistry {
-  const registry = builtinRegistry();
+  const registry = dataRegistry();
   for (const plugin of plugins ?? []) {
     try {
       loadPlugin(registry, plugin, terminal.cwd);
@@ -50,7 +51,13 @@ export function checkWorkflowFile(file: string, options: WorkflowInputOptions, t
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(code === 'ENOENT' ? `portflow: no such file: ${file}` : `portflow: cannot read ${file}: ${(error as Error).message}`);
   }
-  return checkWorkflow(text, { registry, variables, env: terminal.env, allowPlugins: options.allowPlugins === true, file });
+  const check = checkWorkflow(text, { registry, variables, env: terminal.env, allowPlugins: options.allowPlugins === true, file });
+  // Notices (an ignored setting) go to stderr, so stdout stays the command's output.
+  for (const notice of check.workflow?.notices ?? []) {
+    const [first, ...rest] = formatProblem(notice, { codeFrame: false }).split('\n');
+    terminal.stderr.write(`${first!.replace(': ', ': notice: ')}\n${rest.join('\n')}\n`);
+  }
+  return check;
 }
 
 /** Every problem, coloured, with a closing count. */

@@ -3,10 +3,10 @@ import { suggestion } from './closest-names';
 import type { ComponentRegistry } from './component-registry';
 import { ParamsValidationError } from './errors';
 import { GraphWiring } from './graph-wiring';
-import { StepWiring, WorkflowFile } from './step-init';
+import { StepSource, StepWiring, WorkflowFile, type SourcePosition } from './step-init';
 import { findCycles, type Edge } from './step-cycles';
-import type { StepSpec, WorkflowForm, WorkflowSpec } from './spec/workflow-spec';
-import type { PendingProblem } from './workflow-problem';
+import type { NodePath, StepSpec, WorkflowForm, WorkflowSpec } from './spec/workflow-spec';
+import type { PendingProblem, WorkflowProblem } from './workflow-problem';
 
 /** A step of a compiled workflow: its name (the operation id), component and operation. */
 export interface WorkflowStep {
@@ -41,6 +41,8 @@ export interface CompiledWorkflow {
   readonly variables: Readonly<Record<string, unknown>>;
   /** The workflow's steps in the order written (literal inputs are operations too, but not steps). */
   readonly steps: readonly WorkflowStep[];
+  /** What was accepted but is worth telling (an ignored setting), with positions; not problems. */
+  readonly notices: readonly WorkflowProblem[];
 }
 
 /**
@@ -48,12 +50,18 @@ export interface CompiledWorkflow {
  * every problem found to `problems`. Returns the workflow only when nothing
  * is wrong. @internal
  */
-export function compileSpec(spec: WorkflowSpec, registry: ComponentRegistry, file: WorkflowFile, problems: PendingProblem[]): Omit<CompiledWorkflow, 'file'> | undefined {
+export function compileSpec(
+  spec: WorkflowSpec,
+  registry: ComponentRegistry,
+  file: WorkflowFile,
+  problems: PendingProblem[],
+  locate: (path: NodePath) => SourcePosition | undefined = () => undefined,
+): Omit<CompiledWorkflow, 'file' | 'notices'> | undefined {
   const start = problems.length;
   const byName = new Map(spec.steps.map((s) => [s.name, s]));
   const operations = new Map<string, Operation>();
   for (const step of spec.steps) {
-    const operation = createStep(step, registry, file, problems);
+    const operation = createStep(step, registry, file, problems, locate);
     if (operation !== undefined) operations.set(step.name, operation);
   }
 
@@ -135,7 +143,7 @@ export function compileSpec(spec: WorkflowSpec, registry: ComponentRegistry, fil
   };
 }
 
-function createStep(step: StepSpec, registry: ComponentRegistry, file: WorkflowFile, problems: PendingProblem[]): Operation | undefined {
+function createStep(step: StepSpec, registry: ComponentRegistry, file: WorkflowFile, problems: PendingProblem[], locate: (path: NodePath) => SourcePosition | undefined): Operation | undefined {
   if (step.component === undefined) return undefined;
   if (!registry.has(step.component)) {
     problems.push({
@@ -147,7 +155,12 @@ function createStep(step: StepSpec, registry: ComponentRegistry, file: WorkflowF
     return undefined;
   }
   try {
-    return registry.create(step.component, step.params, { id: step.name, ...step.settings }, { wiring: new StepWiring(step.inputs.map((i) => i.port)), file });
+    const wiring = new StepWiring(
+      step.inputs.map((i) => i.port),
+      step.dependsOn.map((d) => d.name),
+    );
+    const source = new StepSource(step.name, file.path, (paramPath) => locate([...step.paramsPath, ...paramPath]));
+    return registry.create(step.component, step.params, { id: step.name, ...step.settings }, { wiring, file, source });
   } catch (error) {
     if (!(error instanceof ParamsValidationError)) {
       problems.push({

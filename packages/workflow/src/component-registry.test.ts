@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { ExecutionEngine, Operation, Output, type OutputPort, type Outputs } from '@portflow/core';
 import { IsInt, Min } from 'class-validator';
 import { inject, injectable } from 'tsyringe';
-import { builtinRegistry, Component, ComponentRegistrationError, ComponentRegistry, ParamsValidationError, StepInit, UnknownComponentError } from './index';
+import { rowRegistry } from './__fixtures__/row-components';
+import { Component, ComponentRegistrationError, ComponentRegistry, ParamsValidationError, StepInit, UnknownComponentError } from './index';
 
 class Clock {
   now(): number {
@@ -134,7 +135,7 @@ describe('ComponentRegistry', () => {
   });
 
   it('describes components: params, ports and primary ports', () => {
-    const descriptor = builtinRegistry().get('read_csv')!;
+    const descriptor = rowRegistry().get('read_csv')!;
     expect(descriptor.description).toBe('Reads a CSV file into rows');
     expect(descriptor.params.map((p) => [p.name, p.type, p.optional])).toEqual([
       ['path', 'string', false],
@@ -144,12 +145,12 @@ describe('ComponentRegistry', () => {
     ]);
     expect(descriptor.ports.map((p) => `${p.direction} ${p.name}: ${p.typeName}`)).toEqual(['output rows: Array']);
     expect(descriptor.primaryOutput).toBe('rows');
-    expect(builtinRegistry().get('concat_rows')!.dynamicPorts).toBe(true);
+    expect(rowRegistry().get('concat_rows')!.dynamicPorts).toBe(true);
   });
 
   it('suggests the closest names for an unknown component', () => {
-    expect(() => builtinRegistry().create('grup_by', {}, { id: 'x' })).toThrow(new UnknownComponentError('grup_by', ['group_by']));
-    expect(builtinRegistry().closest('write')).toEqual(['write_csv', 'write_json']);
+    expect(() => rowRegistry().create('grup_by', {}, { id: 'x' })).toThrow(new UnknownComponentError('grup_by', ['group_by']));
+    expect(rowRegistry().closest('write')).toEqual(['write_csv', 'write_json']);
   });
 
   it('refuses classes that are not components, names taken twice and constructors without StepInit', () => {

@@ -6,7 +6,7 @@ import { constructorParamTypes } from './constructor-params';
 import { describeComponent, type ComponentClass, type ComponentDescriptor } from './component-descriptor';
 import { ComponentRegistrationError, ParamsValidationError, UnknownComponentError } from './errors';
 import { validateParams, type ParamsResult } from './params-validation';
-import { StepInit, StepWiring, WorkflowFile } from './step-init';
+import { StepInit, StepSource, StepWiring, WorkflowFile } from './step-init';
 
 /** Options of a {@link ComponentRegistry}. */
 export interface ComponentRegistryOptions {
@@ -24,6 +24,8 @@ export interface CreateContext {
   wiring?: StepWiring;
   /** Where the workflow lives, for resolving relative paths. */
   file?: WorkflowFile;
+  /** Where the step is written, for errors found when it runs. */
+  source?: StepSource;
 }
 
 /**
@@ -33,9 +35,9 @@ export interface CreateContext {
  *
  * @example
  * ```ts
- * const registry = new ComponentRegistry().register(ReadCsv, FilterRows);
+ * const registry = new ComponentRegistry().register(Constant, Log);
  * registry.container.register(Database, { useValue: db });     // a service components can inject
- * const op = registry.create('read_csv', { path: 'sales.csv' }, { id: 'load' });
+ * const op = registry.create('constant', { value: 42 }, { id: 'answer' });
  * ```
  */
 export class ComponentRegistry implements OperationResolver {
@@ -131,6 +133,7 @@ export class ComponentRegistry implements OperationResolver {
       scope.register(StepInit, { useValue: stepInit });
       scope.register(StepWiring, { useValue: context.wiring ?? new StepWiring() });
       scope.register(WorkflowFile, { useValue: context.file ?? new WorkflowFile(undefined) });
+      scope.register(StepSource, { useValue: context.source ?? new StepSource(stepInit.id) });
       if (descriptor.paramsClass !== undefined) scope.register(descriptor.paramsClass, { useValue: result.value });
       operation = scope.resolve(cls);
     }

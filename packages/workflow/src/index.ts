@@ -8,7 +8,7 @@ import 'reflect-metadata';
 export { Component, type ComponentOptions, type ParamsClass } from './decorators/component';
 export { ComponentRegistry, type ComponentRegistryOptions, type CreateContext } from './component-registry';
 export type { ComponentDescriptor, ComponentClass, ParamDescriptor } from './component-descriptor';
-export { StepInit, StepWiring, WorkflowFile } from './step-init';
+export { StepInit, StepSource, StepWiring, WorkflowFile, type SourcePosition } from './step-init';
 export { validateParams, paramNames, type ParamsResult } from './params-validation';
 export { checkWorkflow, loadWorkflow, loadWorkflowFile, type LoadOptions, type CheckResult } from './load-workflow';
 export type { CompiledWorkflow, WorkflowStep } from './compile-workflow';
@@ -26,15 +26,9 @@ export {
   type ParamsIssue,
 } from './errors';
 export { BUILTIN_COMPONENTS, builtinRegistry } from './components/builtin-components';
-export { ReadCsv, ReadCsvParams } from './components/read-csv';
-export { WriteCsv, WriteCsvParams } from './components/write-csv';
-export { WriteJson, WriteJsonParams } from './components/write-json';
-export { FilterRows, FilterRowsParams } from './components/filter-rows';
-export { GroupBy, GroupByParams, AGGREGATES, type Aggregate } from './components/group-by';
-export { ConcatRows } from './components/concat-rows';
 export { Constant, ConstantParams } from './components/constant';
 export { Log, LogParams } from './components/log';
 export { Delay, DelayParams } from './components/delay';
-export { compileRowExpression, RowExpressionError } from './components/row-expression';
-export type { Row } from './components/row';
+export { Command, CommandParams } from './components/command';
+export { CommandError, type CommandErrorDetails, type CommandFailure } from './components/command-error';
 export { reportWritten } from './report-written';

@@ -46,9 +46,9 @@ export function checkWorkflow(text: string, options: LoadOptions): CheckResult {
   const document = WorkflowDocument.parse(text, file);
   if (document.structureBroken) return { ok: false, problems: document.syntaxProblems };
   const pending: PendingProblem[] = [];
-  const { spec, problems: readProblems } = readWorkflow(document.value, { file, variables: options.variables, env: options.env ?? process.env });
+  const { spec, problems: readProblems, notices } = readWorkflow(document.value, { file, variables: options.variables, env: options.env ?? process.env });
   pending.push(...readProblems);
-  let compiled: Omit<CompiledWorkflow, 'file'> | undefined;
+  let compiled: Omit<CompiledWorkflow, 'file' | 'notices'> | undefined;
   if (spec !== undefined) {
     const workflowFile = new WorkflowFile(options.file);
     let registry = options.registry;
@@ -71,12 +71,15 @@ export function checkWorkflow(text: string, options: LoadOptions): CheckResult {
         }
       }
     }
-    compiled = compileSpec(spec, registry, workflowFile, pending);
+    compiled = compileSpec(spec, registry, workflowFile, pending, (path) => {
+      const range = document.rangeOf(path);
+      return { line: range.line, column: range.column };
+    });
   }
   const problems = [...document.syntaxProblems, ...pending.map((p) => document.resolve(p))];
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   if (problems.length > 0 || compiled === undefined) return { ok: false, problems };
-  return { ok: true, workflow: { ...compiled, file }, problems: [] };
+  return { ok: true, workflow: { ...compiled, file, notices: notices.map((n) => document.resolve(n)) }, problems: [] };
 }
 
 /**

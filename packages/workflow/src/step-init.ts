@@ -54,6 +54,12 @@ export class StepWiring {
   constructor(
     /** Input port names the workflow connects, in the order written. */
     readonly inputs: readonly string[] = [],
+    /**
+     * The step's `depends_on` names, in the order written. In the pipeline
+     * form a collecting primary input receives their outputs in this order,
+     * so a component can name what it receives (e.g. tables in SQL).
+     */
+    readonly dependsOn: readonly string[] = [],
   ) {}
 }
 
@@ -85,5 +91,46 @@ export class WorkflowFile {
   /** `relative` resolved against {@link WorkflowFile.directory}; absolute paths are kept. */
   resolve(relative: string): string {
     return resolve(this.directory, relative);
+  }
+}
+
+/** A 1-based line and column in a workflow file. */
+export interface SourcePosition {
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * Where a step is written, injected by type: components that check their
+ * params only when they run (SQL expressions, for instance) name the step and
+ * point at the param in their errors, as load-time problems do.
+ *
+ * @example
+ * ```ts
+ * constructor(params: QueryParams, init: StepInit, source: StepSource) {
+ *   super(init);
+ *   this.where = source.describe('expr'); // "step 'transform' (flows/etl.yaml:14:13)"
+ * }
+ * ```
+ */
+export class StepSource {
+  constructor(
+    /** The step's name. */
+    readonly step: string,
+    /** The workflow's file name, or undefined when the step was not made from a workflow. */
+    readonly file: string | undefined = undefined,
+    private readonly locate: (paramPath: readonly (string | number)[]) => SourcePosition | undefined = () => undefined,
+  ) {}
+
+  /** `file:line:column` of the param at `paramPath` (the step's params when empty), if known. */
+  position(...paramPath: (string | number)[]): string | undefined {
+    const at = this.locate(paramPath);
+    return at === undefined || this.file === undefined ? undefined : `${this.file}:${at.line}:${at.column}`;
+  }
+
+  /** `step 'name' (file:line:column)`, or `step 'name'` when the position is unknown. */
+  describe(...paramPath: (string | number)[]): string {
+    const at = this.position(...paramPath);
+    return at === undefined ? `step '${this.step}'` : `step '${this.step}' (${at})`;
   }
 }

@@ -2,7 +2,8 @@ import { ExecutionEngine } from '@portflow/core';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { builtinRegistry, loadWorkflow, loadWorkflowFile, parseVariableAssignment, WorkflowValidationError } from './index';
+import { loadWorkflow, loadWorkflowFile, parseVariableAssignment, WorkflowValidationError } from './index';
+import { rowRegistry } from './__fixtures__/row-components';
 import { yaml } from './__fixtures__/check';
 
 const dir = mkdtempSync(join(tmpdir(), 'portflow-forms-'));
@@ -54,7 +55,7 @@ const TASKS_FORM = yaml(
   '    inputs: { rows: big_rows }',
 );
 
-const load = (text: string, variables?: Record<string, unknown>) => loadWorkflow(text, { registry: builtinRegistry(), file: join(dir, 'flow.yaml'), variables, env: {} });
+const load = (text: string, variables?: Record<string, unknown>) => loadWorkflow(text, { registry: rowRegistry(), file: join(dir, 'flow.yaml'), variables, env: {} });
 const edges = (text: string) => load(text).graph.channels.map(String);
 
 describe('loadWorkflow', () => {
@@ -102,7 +103,7 @@ describe('loadWorkflow', () => {
 
   it('reads environment variables only through explicit ${{ env.NAME }} references', async () => {
     const text = yaml('variables: { home: "${{ env.DATA_HOME }}" }', 'pipeline:', '  - name: c', '    operation: constant', '    params: { value: "$HOME ${{ vars.home }} $${{ not.evaluated }}" }');
-    const workflow = loadWorkflow(text, { registry: builtinRegistry(), env: { DATA_HOME: '/data', HOME: '/root' } });
+    const workflow = loadWorkflow(text, { registry: rowRegistry(), env: { DATA_HOME: '/data', HOME: '/root' } });
     const result = await new ExecutionEngine().run(workflow.graph);
     expect(result.getOutput('c', 'value')).toBe('$HOME /data ${{ not.evaluated }}');
   });
@@ -148,6 +149,14 @@ describe('loadWorkflow', () => {
     expect((await new ExecutionEngine().run(workflow.graph, { retainOutputs: true })).getOutput('all', 'rows')).toEqual([{ x: 1 }, { x: 2 }]);
   });
 
+  it('accepts settings.engine (written for other runners) with a notice at its position', () => {
+    const workflow = load(yaml('settings:', '  engine: rust', '  max_parallel: 8', 'pipeline:', '  - { name: a, operation: constant, params: { value: 1 } }'));
+    expect(workflow.engineOptions).toEqual({ maxParallel: 8 });
+    expect(workflow.notices).toEqual([
+      expect.objectContaining({ code: 'ignored-setting', line: 2, column: 3, message: `Setting 'engine' ("rust") is ignored: Portflow has one engine.` }),
+    ]);
+  });
+
   it('throws a WorkflowValidationError listing every problem', () => {
     expect(() => load(yaml('pipeline:', '  - { name: a, operation: nope }', '  - { name: b, operation: nada }'))).toThrow(WorkflowValidationError);
     try {
@@ -160,7 +169,7 @@ describe('loadWorkflow', () => {
 
   it('resolves relative paths against the workflow file', async () => {
     writeFileSync(join(dir, 'wf.yaml'), yaml('pipeline:', '  - { name: load, operation: read_csv, params: { path: sales.csv } }', '  - { name: save, operation: write_json, depends_on: [load], params: { path: out/rows.json } }'));
-    const workflow = loadWorkflowFile(join(dir, 'wf.yaml'), { registry: builtinRegistry() });
+    const workflow = loadWorkflowFile(join(dir, 'wf.yaml'), { registry: rowRegistry() });
     expect((await new ExecutionEngine().run(workflow.graph)).status).toBe('succeeded');
     expect(JSON.parse(readFileSync(join(dir, 'out', 'rows.json'), 'utf8'))).toHaveLength(3);
   });

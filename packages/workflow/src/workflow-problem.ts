@@ -23,7 +23,8 @@ export type WorkflowProblemCode =
   | 'plugin-error'
   | 'unconnected-input'
   | 'type-mismatch'
-  | 'graph';
+  | 'graph'
+  | 'ignored-setting';
 
 /**
  * One problem with a workflow: what is wrong, where (`file:line:column` of

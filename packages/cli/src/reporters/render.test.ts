@@ -1,6 +1,6 @@
-import { ExecutionEngine, GraphDefinition, Operation, Output, type EngineEvent, type OutputPort } from '@portflow/core';
+import { ExecutionEngine, GraphDefinition, Operation, Output, type EngineEvent, type LogEntry, type OutputPort } from '@portflow/core';
 import { createColors } from 'picocolors';
-import { eventLine, renderFrame, renderSummary } from './render';
+import { eventLine, logLine, printable, renderFrame, renderSummary } from './render';
 import { RunState } from './run-state';
 
 const colors = createColors(false);
@@ -81,6 +81,26 @@ describe('eventLine', () => {
     expect(eventLine({ ...base, type: 'OperationSkipped', operationId: 'fit', reason: "upstream 'load' failed" }, step, colors)).toBe("↷ fit skipped: upstream 'load' failed");
     const cancelled = { ...base, type: 'OperationCancelled', operationId: 'fit', reason: 'SIGINT received', attempt: 1, interrupted: true } as unknown as EngineEvent;
     expect(eventLine(cancelled, step, colors)).toBe('■ fit cancelled: SIGINT received');
+  });
+});
+
+describe('logLine', () => {
+  const entry = (message: string, fields: Record<string, unknown>, level: LogEntry['level'] = 'info'): LogEntry => ({ level, message, time: 0, fields: { operationId: 'train', ...fields } });
+
+  it('shows a log entry with its step and level', () => {
+    expect(logLine(entry('starting', {}), colors)).toBe('› train info starting');
+  });
+
+  it("shows a program's output lines with their step, marking stderr", () => {
+    expect(logLine(entry('epoch 1 loss 0.3', { stream: 'stdout' }), colors)).toBe('│ train epoch 1 loss 0.3');
+    expect(logLine(entry('warning: slow', { stream: 'stderr' }, 'warn'), colors)).toBe('! train warning: slow');
+  });
+
+  it('drops cursor movement and control characters from output lines, and colours when colour is off', () => {
+    const esc = String.fromCharCode(27);
+    const line = `${esc}[2K${esc}[1A${esc}]0;title${String.fromCharCode(7)}${esc}[32mok${esc}[0m\tdone${String.fromCharCode(8)}`;
+    expect(logLine(entry(line, { stream: 'stdout' }), colors)).toBe('│ train ok\tdone');
+    expect(printable(line, true)).toBe(`${esc}[32mok${esc}[0m\tdone`);
   });
 });
 

@@ -31,9 +31,40 @@ export function eventLine(event: EngineEvent, step: StepState, colors: Colors): 
   }
 }
 
-/** A line for a log entry an operation wrote. */
+const ESC = String.fromCharCode(27);
+const BEL = String.fromCharCode(7);
+/**
+ * Escape sequences (CSI such as colours and cursor moves, OSC such as
+ * titles and links, and two-character ones) and control characters other
+ * than tab: what a program's output may carry that would move the cursor
+ * or garble the live display.
+ */
+const TERMINAL_CONTROL = new RegExp(
+  `${ESC}\\[[0-?]*[ -/]*[@-~]|${ESC}\\][^${BEL}${ESC}]*(?:${BEL}|${ESC}\\\\)?|${ESC}[@-_]?|[${String.fromCharCode(0)}-${String.fromCharCode(8)}${String.fromCharCode(11)}-${String.fromCharCode(31)}${String.fromCharCode(127)}]`,
+  'g',
+);
+const STYLE_ONLY = new RegExp(`^${ESC}\\[[0-9;]*m$`);
+
+/** `text` without terminal control: colour sequences stay only when `keepStyles`. */
+export function printable(text: string, keepStyles: boolean): string {
+  return text.replace(TERMINAL_CONTROL, (sequence) => (keepStyles && STYLE_ONLY.test(sequence) ? sequence : ''));
+}
+
+/**
+ * A line for a log entry an operation wrote. A line of a program's output
+ * (a `command` step's, with `fields.stream`) reads `│ step text` for stdout
+ * and `! step text` for stderr, cleaned of cursor movement and control
+ * characters; other entries read `› step level message`.
+ */
 export function logLine(entry: LogEntry, colors: Colors): string {
   const step = typeof entry.fields.operationId === 'string' ? entry.fields.operationId : 'engine';
+  const stream = entry.fields.stream;
+  if (stream === 'stdout' || stream === 'stderr') {
+    const text = printable(entry.message, colors.isColorSupported);
+    const mark = stream === 'stdout' ? colors.dim('│') : colors.yellow('!');
+    // A colour the program left on ends with its line.
+    return `${mark} ${colors.bold(step)} ${text}${text.includes(ESC) ? `${ESC}[0m` : ''}`;
+  }
   const level = entry.level === 'error' ? colors.red(entry.level) : entry.level === 'warn' ? colors.yellow(entry.level) : colors.dim(entry.level);
   return `${colors.cyan('›')} ${colors.bold(step)} ${level} ${entry.message}`;
 }

@@ -26,6 +26,12 @@ export class TtyReporter implements Reporter {
   private state: RunState | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private tick = 0;
+  /**
+   * Lines to print above the live frame. They are written together once the
+   * current callback is done, so a program printing a thousand lines at once
+   * redraws the frame once, not a thousand times, and no line lands inside it.
+   */
+  private pending: string[] = [];
   private readonly logUpdate: LogUpdate;
   private readonly spinner: Spinner;
 
@@ -65,19 +71,28 @@ export class TtyReporter implements Reporter {
 
   finish(result: ExecutionResult): void {
     this.stop();
+    this.flush();
     this.logUpdate.clear();
     this.out.write(`\n${renderSummary(result, this.state!, this.colors)}`);
   }
 
   abort(): void {
+    this.flush();
     this.stop();
     this.logUpdate.done();
   }
 
   private persist(line: string): void {
+    if (this.pending.push(line) === 1) queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('\n');
+    this.pending = [];
     this.logUpdate.clear();
-    this.out.write(`${line}\n`);
-    this.render();
+    this.out.write(`${text}\n`);
+    if (this.timer !== undefined) this.render();
   }
 
   private render(): void {

@@ -338,7 +338,7 @@ describe('ExecutionEngine lifecycle', () => {
     expect(timeouts).toBeGreaterThan(4); // timeouts and backoffs were armed
     expect(immediates).toBeGreaterThan(0); // and the big run yielded
     expect(live.size).toBe(0);
-  });
+  }, 30_000); // CPU work only (5,000 operations with spied timers): an upper bound for a loaded machine, not a wait
 
   it('closes at scope end with await using', async () => {
     let completed = false;

@@ -1,8 +1,9 @@
-import { builtinRegistry, checkWorkflow, type ComponentRegistry, type LoadOptions, type WorkflowProblem } from '../index';
+import { checkWorkflow, type ComponentRegistry, type LoadOptions, type WorkflowProblem } from '../index';
+import { rowRegistry } from './row-components';
 
 /** Checks YAML text as if it were the file `flow.yaml`. */
 export function check(text: string, options: Partial<LoadOptions> & { registry?: ComponentRegistry } = {}) {
-  return checkWorkflow(text, { registry: builtinRegistry(), file: 'flow.yaml', env: {}, ...options });
+  return checkWorkflow(text, { registry: rowRegistry(), file: 'flow.yaml', env: {}, ...options });
 }
 
 /** `line:column code` of every problem, for compact assertions. */

@@ -1,21 +1,20 @@
 import { ComponentRegistry, type ComponentRegistryOptions } from '../component-registry';
-import { ConcatRows } from './concat-rows';
 import { Constant } from './constant';
 import { Delay } from './delay';
-import { FilterRows } from './filter-rows';
-import { GroupBy } from './group-by';
 import { Log } from './log';
-import { ReadCsv } from './read-csv';
-import { WriteCsv } from './write-csv';
-import { WriteJson } from './write-json';
-
-/** The components Portflow ships, in no particular order. */
-export const BUILTIN_COMPONENTS = Object.freeze([ReadCsv, FilterRows, GroupBy, ConcatRows, WriteCsv, WriteJson, Constant, Log, Delay]);
+import { Command } from './command';
 
 /**
- * A new registry with the built-in components: `read_csv`, `filter_rows`,
- * `group_by`, `concat_rows`, `write_csv`, `write_json`, `constant`, `log`
- * and `delay`. Each call gives an independent registry.
+ * The components this package ships: `constant`, `log`, `delay` and `command`. Data
+ * components (`read_csv`, `query`, `to_parquet`...) live in `@portflow/data`.
+ */
+export const BUILTIN_COMPONENTS = Object.freeze([Constant, Log, Delay, Command]);
+
+/**
+ * A new registry with the built-in components: `constant`, `log`,
+ * `delay` and `command`. Each call gives an independent registry. For data components,
+ * register `@portflow/data`'s `DATA_COMPONENTS` too (its `dataRegistry()`
+ * does both).
  *
  * @example
  * ```ts

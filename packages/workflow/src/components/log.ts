@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { Input, Operation, Output, type ExecutionContext, type InputPort, type Inputs, type OutputPort, type Outputs } from '@portflow/core';
 import { IsIn, IsOptional, IsString } from 'class-validator';
 import { Component } from '../decorators/component';
@@ -41,9 +42,15 @@ export class Log extends Operation {
   }
 }
 
-/** A short text for a value: rows are summarized, long text cut. */
+/** A short text for a value: rows and tables are summarized, long text cut. */
 function preview(value: unknown): string {
   if (value === undefined) return '(no value)';
+  const table = value as { kind?: unknown; columns?: { name: string }[]; sources?: { path: string }[] } | null;
+  if (table !== null && typeof table === 'object' && table.kind === 'portflow.table' && Array.isArray(table.columns) && Array.isArray(table.sources)) {
+    // A lazy table of @portflow/data: what it is, not its rows (reading them is the data steps' job).
+    const columns = table.columns.map((c) => c.name);
+    return `table (${columns.length} column${columns.length === 1 ? '' : 's'}: ${columns.join(', ')}) from ${table.sources.map((s) => basename(s.path)).join(', ')}`;
+  }
   if (Array.isArray(value)) return `${value.length} row${value.length === 1 ? '' : 's'}${value.length > 0 ? `, e.g. ${JSON.stringify(value[0])}` : ''}`;
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;

@@ -8,10 +8,17 @@ import type { NodePath } from './workflow-spec';
  * undefined. @internal
  */
 export class FieldReader {
+  /** Things worth telling that do not stop the workflow (ignored settings). */
+  readonly notices: PendingProblem[] = [];
+
   constructor(readonly problems: PendingProblem[]) {}
 
   report(problem: PendingProblem): void {
     this.problems.push(problem);
+  }
+
+  notice(problem: PendingProblem): void {
+    this.notices.push(problem);
   }
 
   /** `value` as a mapping, or undefined (reported unless absent and optional). */

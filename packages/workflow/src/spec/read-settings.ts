@@ -4,7 +4,7 @@ import { describe } from './fields';
 import type { NodePath } from './workflow-spec';
 
 /** Keys of the top-level `settings` mapping. @internal */
-export const SETTINGS_KEYS = ['max_parallel', 'cpu_threads', 'io_threads', 'retry_policy', 'timeout', 'failure_policy'] as const;
+export const SETTINGS_KEYS = ['engine', 'max_parallel', 'cpu_threads', 'io_threads', 'retry_policy', 'timeout', 'failure_policy'] as const;
 
 /** Keys of a retry policy (`settings.retry_policy` and a step's `retry`). @internal */
 export const RETRY_KEYS = ['max_attempts', 'backoff_ms', 'initial_delay_ms', 'multiplier', 'max_delay_ms', 'jitter'] as const;
@@ -20,7 +20,17 @@ export function readEngineSettings(fields: FieldReader, value: unknown, path: No
   if (value === undefined || value === null) return {};
   const settings = fields.mapping(value, path, 'settings', 'settings: { max_parallel: 4 }');
   if (settings === undefined) return {};
-  fields.knownKeys(settings, path, SETTINGS_KEYS, 'settings', { engine: 'remove it: Portflow has one engine', workflow_io_threads: "use 'io_threads'", workflow_cpu_threads: "use 'cpu_threads'" });
+  fields.knownKeys(settings, path, SETTINGS_KEYS, 'settings', { workflow_io_threads: "use 'io_threads'", workflow_cpu_threads: "use 'cpu_threads'" });
+  if (settings.engine !== undefined) {
+    // Workflows written for other runners name theirs; Portflow has one engine, so the key is read and ignored.
+    fields.notice({
+      code: 'ignored-setting',
+      message: `Setting 'engine' (${JSON.stringify(settings.engine)}) is ignored: Portflow has one engine.`,
+      hint: 'remove it to silence this notice',
+      path: [...path, 'engine'],
+      at: 'key',
+    });
+  }
   const options: EngineOptions = {};
   if (settings.max_parallel !== undefined) options.maxParallel = fields.integer(settings.max_parallel, [...path, 'max_parallel'], 'settings max_parallel', 1);
   if (settings.cpu_threads !== undefined) options.cpuThreads = fields.integer(settings.cpu_threads, [...path, 'cpu_threads'], 'settings cpu_threads', 1);

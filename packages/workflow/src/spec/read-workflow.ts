@@ -32,19 +32,19 @@ export interface ReadOptions {
  * shape of every field. Collects every problem; returns no spec only when
  * the document is not a workflow at all. @internal
  */
-export function readWorkflow(value: unknown, options: ReadOptions): { spec: WorkflowSpec | undefined; problems: PendingProblem[] } {
+export function readWorkflow(value: unknown, options: ReadOptions): { spec: WorkflowSpec | undefined; problems: PendingProblem[]; notices: PendingProblem[] } {
   const problems: PendingProblem[] = [];
   const fields = new FieldReader(problems);
   if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
     problems.push({ code: 'unknown-form', message: 'The file is not a workflow: expected a mapping with a `pipeline:` or `tasks:` list.', hint: 'see docs/workflows-yaml.md for the two forms', path: [] });
-    return { spec: undefined, problems };
+    return { spec: undefined, problems, notices: fields.notices };
   }
   const root = value as Record<string, unknown>;
   const variables = readVariables(fields, root.variables, options);
   const doc = substitute(withoutVariables(root), [], { vars: variables, env: options.env }, problems) as Record<string, unknown>;
 
   const form = detectForm(fields, doc);
-  if (form === undefined) return { spec: undefined, problems };
+  if (form === undefined) return { spec: undefined, problems, notices: fields.notices };
   fields.knownKeys(doc, [], TOP_LEVEL_KEYS[form], 'the workflow', {
     pipeline: "a workflow has either 'pipeline' or 'tasks', not both",
     tasks: "a workflow has either 'pipeline' or 'tasks', not both",
@@ -75,6 +75,7 @@ export function readWorkflow(value: unknown, options: ReadOptions): { spec: Work
       steps: readSteps(fields, form, doc[FORM_KEYS[form].list]),
     },
     problems,
+    notices: fields.notices,
   };
 }
 
