@@ -4,7 +4,7 @@ import { PortflowError } from '@portflow/core';
  * What went wrong with a store, for programs that branch on it: every
  * {@link StoreError} carries the code `PORTFLOW_STORE` and one of these kinds.
  */
-export type StoreErrorKind = 'location' | 'unavailable' | 'schema' | 'write' | 'closed' | 'blob-missing';
+export type StoreErrorKind = 'location' | 'unavailable' | 'schema' | 'write' | 'closed' | 'blob-missing' | 'execution-transition' | 'execution-missing';
 
 /**
  * Base class of the store's errors (code `PORTFLOW_STORE`); `kind` says
@@ -130,6 +130,51 @@ export class StoreClosedError extends StoreError {
 
   constructor(location: string, action: string) {
     super('closed', `Cannot ${action}: the run store at ${location} is closed. Open it again with openRunStore().`);
+  }
+}
+
+/**
+ * `updateExecution` was asked for a status change an execution cannot
+ * make: a finished execution never changes again, and a running one never
+ * goes back to `queued`. Nothing was changed.
+ *
+ * @example
+ * ```ts
+ * try { await store.updateExecution(id, { status: 'running', startedAt: Date.now() }); } catch (e) {
+ *   if (e instanceof ExecutionTransitionError) console.error(`already ${e.from}`);
+ * }
+ * ```
+ */
+export class ExecutionTransitionError extends StoreError {
+  override readonly name: string = 'ExecutionTransitionError';
+
+  constructor(
+    location: string,
+    /** The execution. */
+    readonly executionId: string,
+    /** Its status in the store. */
+    readonly from: string,
+    /** The status asked for. */
+    readonly to: string,
+  ) {
+    super(
+      'execution-transition',
+      `Cannot change execution '${executionId}' from '${from}' to '${to}' in the run store at ${location}: ` +
+        (from === 'succeeded' || from === 'failed' || from === 'cancelled' ? 'it has finished, and a finished execution never changes again.' : `'${from}' cannot become '${to}'.`),
+    );
+  }
+}
+
+/** `updateExecution` named an execution the store does not hold. Nothing was changed. */
+export class ExecutionNotFoundError extends StoreError {
+  override readonly name: string = 'ExecutionNotFoundError';
+
+  constructor(
+    location: string,
+    /** The id asked for. */
+    readonly executionId: string,
+  ) {
+    super('execution-missing', `Execution '${executionId}' is not in the run store at ${location}; create it with createExecution() first.`);
   }
 }
 

@@ -24,6 +24,17 @@ export {
   type EventQuery,
   type PruneResult,
 } from './records';
+export {
+  EXECUTION_STATUSES,
+  FINISHED_EXECUTION_STATUSES,
+  type ExecutionStatus,
+  type ExecutionInput,
+  type ExecutionUpdate,
+  type ExecutionRecord,
+  type ExecutionCreated,
+  type ExecutionQuery,
+  type ExecutionPage,
+} from './execution-records';
 export type { GroupCommitOptions } from './group-commit';
 export { STORE_SCHEMA_VERSION } from './migrations';
 export type { BlobStore, BlobInfo } from './blob-store';
@@ -39,6 +50,8 @@ export {
   StoreClosedError,
   BlobMissingError,
   BlobCorruptError,
+  ExecutionTransitionError,
+  ExecutionNotFoundError,
   type StoreErrorKind,
   type WriteFailure,
 } from './errors';

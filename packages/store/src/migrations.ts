@@ -142,6 +142,29 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
       `DROP TABLE ${sql.table('operations')}`,
     ],
   },
+  {
+    version: 3,
+    description: 'executions: submitted workflow runs with their parameters, status, queue position, engine run ids and idempotency key',
+    up: (sql: SqlDialect) => [
+      `CREATE TABLE ${sql.table('executions')} (
+        execution_id TEXT PRIMARY KEY,
+        workflow TEXT NOT NULL,
+        params ${sql.json} NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+        position ${sql.integer} NOT NULL UNIQUE,
+        submitted_at ${sql.integer} NOT NULL,
+        started_at ${sql.integer},
+        finished_at ${sql.integer},
+        run_ids TEXT NOT NULL,
+        error ${sql.json},
+        reason TEXT,
+        idempotency_key TEXT,
+        UNIQUE (workflow, idempotency_key)
+      )`,
+      `CREATE INDEX executions_by_workflow ON ${sql.table('executions')} (workflow, position DESC)`,
+      `CREATE INDEX executions_by_status ON ${sql.table('executions')} (status, position)`,
+    ],
+  },
 ]);
 
 /** The schema version this release writes, and the newest it reads. */

@@ -1,4 +1,5 @@
 import type { BlobStore } from './blob-store';
+import type { ExecutionCreated, ExecutionInput, ExecutionPage, ExecutionQuery, ExecutionRecord, ExecutionUpdate } from './execution-records';
 import type { OutputRef } from './output-ref';
 import type {
   EventQuery,
@@ -92,6 +93,28 @@ export interface RunStore extends AsyncDisposable {
    * and deletes the blobs that only they referenced. Flushes first.
    */
   prune(options: PruneOptions): Promise<PruneResult>;
+
+  /**
+   * Records a submitted execution as `queued`, at the next position in
+   * submission order, and resolves once it is committed. With an
+   * `idempotencyKey` that its workflow already used, creates nothing and
+   * returns the existing execution (`created: false`). Throws an
+   * `InvalidOptionsError` naming every problem of a malformed input.
+   */
+  createExecution(input: ExecutionInput): Promise<ExecutionCreated>;
+  /**
+   * Changes an execution's status (and times, run ids, error), checked and
+   * committed in one transaction: an `ExecutionTransitionError` when the
+   * change is not allowed (a finished execution never changes again), an
+   * `ExecutionNotFoundError` when there is no such execution.
+   */
+  updateExecution(executionId: string, update: ExecutionUpdate): Promise<ExecutionRecord>;
+  /** The execution `executionId`, or undefined. */
+  getExecution(executionId: string): Promise<ExecutionRecord | undefined>;
+  /** Executions, newest (last submitted) first, filtered, a page at a time. */
+  listExecutions(query?: ExecutionQuery): Promise<ExecutionPage>;
+  /** Every `queued` and `running` execution, in submission order: what a restarted run manager picks up. */
+  unfinishedExecutions(): Promise<ExecutionRecord[]>;
 
   /** Stores an output's encoded bytes: inline when at or under the inline limit, else in `blobs`. */
   writeOutput(bytes: Uint8Array): Promise<OutputRef>;

@@ -1,6 +1,8 @@
 import { InvalidOptionsError } from '@portflow/core';
 import type { BlobStore } from './blob-store';
-import { StoreClosedError, type WriteFailure } from './errors';
+import { ExecutionNotFoundError, StoreClosedError, type WriteFailure } from './errors';
+import { EXECUTION_STATUSES, type ExecutionCreated, type ExecutionInput, type ExecutionPage, type ExecutionQuery, type ExecutionRecord, type ExecutionStatus, type ExecutionUpdate } from './execution-records';
+import { applyExecutionUpdate, checkExecutionUpdate, executionFromRow, newExecutionRow } from './execution-rows';
 import { GroupCommit, type GroupCommitOptions } from './group-commit';
 import type { OutputRef } from './output-ref';
 import { OutputWriter, readOutput } from './output-writer';
@@ -162,6 +164,53 @@ export class SqlRunStore implements RunStore {
     const blobs: string[] = [];
     for (const hash of pruned.unreferencedBlobs) if (await this.blobs.delete(hash)) blobs.push(hash);
     return { runs: pruned.runs, blobs };
+  }
+
+  async createExecution(input: ExecutionInput): Promise<ExecutionCreated> {
+    this.#open('create an execution');
+    const { row, created } = await this.#backend.createExecution(newExecutionRow(input));
+    return { execution: executionFromRow(row), created };
+  }
+
+  async updateExecution(executionId: string, update: ExecutionUpdate): Promise<ExecutionRecord> {
+    this.#open('update an execution');
+    checkExecutionUpdate(executionId, update);
+    const row = await this.#backend.updateExecution(executionId, (current) => applyExecutionUpdate(current, update, this.location));
+    if (row === undefined) throw new ExecutionNotFoundError(this.location, executionId);
+    return executionFromRow(row);
+  }
+
+  async getExecution(executionId: string): Promise<ExecutionRecord | undefined> {
+    this.#open('read an execution');
+    const row = await this.#backend.getExecution(executionId);
+    return row === undefined ? undefined : executionFromRow(row);
+  }
+
+  async listExecutions(query: ExecutionQuery = {}): Promise<ExecutionPage> {
+    this.#open('list executions');
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const problems: string[] = [];
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) problems.push(`limit must be a whole number from 1 to ${MAX_PAGE} (got ${String(limit)})`);
+    const statuses: readonly ExecutionStatus[] | undefined = query.status === undefined ? undefined : typeof query.status === 'string' ? [query.status] : query.status;
+    for (const status of statuses ?? []) {
+      if (!EXECUTION_STATUSES.includes(status)) problems.push(`status ${JSON.stringify(status)} is not one of ${EXECUTION_STATUSES.join(', ')}`);
+    }
+    let beforePosition: number | undefined;
+    if (query.before !== undefined) {
+      const decoded = /^p(\d{1,15})$/.exec(query.before);
+      if (decoded === null) problems.push(`before ${JSON.stringify(query.before)} is not a cursor; pass the 'next' of a previous page`);
+      else beforePosition = Number(decoded[1]);
+    }
+    if (problems.length > 0) throw new InvalidOptionsError('listExecutions query', problems);
+    const rows = await this.#backend.listExecutions({ workflow: query.workflow, statuses, limit: limit + 1, beforePosition });
+    const executions = rows.slice(0, limit).map(executionFromRow);
+    const last = executions[executions.length - 1];
+    return rows.length > limit && last !== undefined ? { executions, next: `p${last.position}` } : { executions };
+  }
+
+  async unfinishedExecutions(): Promise<ExecutionRecord[]> {
+    this.#open('list unfinished executions');
+    return (await this.#backend.unfinishedExecutions()).map(executionFromRow);
   }
 
   writeOutput(bytes: Uint8Array): Promise<OutputRef> {

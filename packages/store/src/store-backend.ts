@@ -1,3 +1,5 @@
+import type { ExecutionStatus } from './execution-records';
+import type { ExecutionRow, NewExecutionRow } from './execution-rows';
 import type { StoredRunStatus } from './records';
 import type { StoredJournalRow } from './journal-rows';
 import type { RunRow } from './store-rows';
@@ -49,7 +51,29 @@ export interface StoreBackend {
   events(runId: string, afterSeq: number, limit: number | undefined): Promise<StoredJournalRow[]>;
   /** Removes runs whose end (or start, if unfinished) is before `olderThan`, in one transaction. */
   prune(olderThan: number): Promise<PrunedRows>;
+  /**
+   * Inserts a new execution at the next position, in one committed
+   * transaction; when its workflow already has an execution with the same
+   * idempotency key, returns that one instead and inserts nothing.
+   */
+  createExecution(row: NewExecutionRow): Promise<{ readonly row: ExecutionRow; readonly created: boolean }>;
+  /** Reads the execution, applies `change` (which may throw) and writes the result, in one transaction; undefined when there is no such execution. */
+  updateExecution(executionId: string, change: (row: ExecutionRow) => ExecutionRow): Promise<ExecutionRow | undefined>;
+  getExecution(executionId: string): Promise<ExecutionRow | undefined>;
+  /** Executions by position, newest first. */
+  listExecutions(filter: ExecutionFilter): Promise<ExecutionRow[]>;
+  /** Queued and running executions, by position (oldest first). */
+  unfinishedExecutions(): Promise<ExecutionRow[]>;
   close(): Promise<void>;
+}
+
+/** Which executions a backend lists. @internal */
+export interface ExecutionFilter {
+  readonly workflow?: string;
+  readonly statuses?: readonly ExecutionStatus[];
+  readonly limit: number;
+  /** Only executions before this position. */
+  readonly beforePosition?: number;
 }
 
 /** The message of a backend's "no such run" failure for `finishRun`. @internal */

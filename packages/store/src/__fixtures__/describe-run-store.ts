@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { InvalidOptionsError } from '@portflow/core';
 import { DirectoryBlobStore } from '../directory-blob-store';
-import { BlobCorruptError, StoreClosedError, StoreSchemaError, StoreWriteError } from '../errors';
+import { BlobCorruptError, ExecutionNotFoundError, ExecutionTransitionError, StoreClosedError, StoreSchemaError, StoreWriteError } from '../errors';
+import type { ExecutionInput } from '../execution-records';
 import { MIGRATIONS, metaTableStatement, STORE_SCHEMA_VERSION } from '../migrations';
 import { sha256Hex } from '../content-hash';
 import { isInlineOutputRef, type BlobOutputRef, type InlineOutputRef } from '../output-ref';
@@ -12,6 +13,11 @@ import type { RunStoreTarget, RunStoreTargetFactory } from './store-targets';
 /** A run start with defaults for what a test does not care about. */
 export function runStart(runId: string, overrides: Partial<RunStart> = {}): RunStart {
   return { runId, workflow: 'sales', definitionHash: 'def-1', variables: { region: 'EU', limit: 10 }, startedAt: 1_000, ...overrides };
+}
+
+/** A submitted execution with defaults. */
+export function executionInput(executionId: string, overrides: Partial<ExecutionInput> = {}): ExecutionInput {
+  return { executionId, workflow: 'sales', params: { region: 'EU', limit: 10 }, submittedAt: 1_000, ...overrides };
 }
 
 /** A succeeded operation record with defaults. */
@@ -441,7 +447,7 @@ export function describeRunStore(name: string, factory: RunStoreTargetFactory): 
         const d = target.dialect;
         const small = Uint8Array.of(1, 2, 3);
         const bytes = d.name === 'sqlite' ? "X'010203'" : "'\\x010203'::bytea";
-        await target.exec(['events', 'operation_log', 'cache_entries', 'blob_refs', 'runs', 'store_meta'].map((t) => `DROP TABLE ${t}`).join(';\n'));
+        await target.exec(['executions', 'events', 'operation_log', 'cache_entries', 'blob_refs', 'runs', 'store_meta'].map((t) => `DROP TABLE ${t}`).join(';\n'));
         await target.exec(
           [
             metaTableStatement(d),
@@ -481,6 +487,18 @@ export function describeRunStore(name: string, factory: RunStoreTargetFactory): 
         expect(await upgraded.prune({ olderThan: 5000 })).toEqual({ runs: ['r1'], blobs: [blob.hash] });
       });
 
+      it('upgrades a version 2 store: its runs are kept and executions can be recorded', async () => {
+        await store.startRun(runStart('r1'));
+        await store.close();
+        await target.exec('DROP TABLE executions');
+        await target.setSchemaVersion('2');
+        const upgraded = await target.open();
+        expect((await upgraded.getRun('r1'))?.runId).toBe('r1');
+        expect(await upgraded.unfinishedExecutions()).toEqual([]);
+        const { execution } = await upgraded.createExecution(executionInput('e1'));
+        expect(execution).toMatchObject({ executionId: 'e1', status: 'queued', position: 1 });
+      });
+
       it('refuses a store written by a newer schema version, saying what to do', async () => {
         await store.close();
         await target.setSchemaVersion(String(STORE_SCHEMA_VERSION + 98));
@@ -495,6 +513,115 @@ export function describeRunStore(name: string, factory: RunStoreTargetFactory): 
         await store.close();
         await target.setSchemaVersion('two');
         await expect(target.open()).rejects.toThrow(/has an unreadable schema version \('two'\)/);
+      });
+    });
+
+    describe('executions', () => {
+      it('records a submitted execution as queued, committed when it resolves, and reads it back', async () => {
+        const created = await store.createExecution(executionInput('e1', { idempotencyKey: 'k1' }));
+        const expected = {
+          executionId: 'e1',
+          workflow: 'sales',
+          params: { region: 'EU', limit: 10 },
+          status: 'queued',
+          position: 1,
+          submittedAt: 1_000,
+          startedAt: null,
+          finishedAt: null,
+          runIds: [],
+          idempotencyKey: 'k1',
+        };
+        expect(created).toEqual({ execution: expected, created: true });
+        const other = await target.open(); // another connection sees it: it is committed
+        expect(await other.getExecution('e1')).toEqual(expected);
+        expect(await store.getExecution('nope')).toBeUndefined();
+      });
+
+      it('numbers executions in submission order, across workflows', async () => {
+        for (const [i, workflow] of ['a', 'b', 'a'].entries()) await store.createExecution(executionInput(`e${i}`, { workflow }));
+        expect((await store.unfinishedExecutions()).map((e) => [e.executionId, e.position])).toEqual([
+          ['e0', 1],
+          ['e1', 2],
+          ['e2', 3],
+        ]);
+      });
+
+      it('returns the existing execution for an idempotency key its workflow already used, creating nothing', async () => {
+        await store.createExecution(executionInput('e1', { idempotencyKey: 'k' }));
+        const again = await store.createExecution(executionInput('e2', { idempotencyKey: 'k', params: { other: true } }));
+        expect(again).toMatchObject({ created: false, execution: { executionId: 'e1', params: { region: 'EU', limit: 10 } } });
+        expect(await store.getExecution('e2')).toBeUndefined();
+        // The same key of another workflow is another execution.
+        expect((await store.createExecution(executionInput('e3', { idempotencyKey: 'k', workflow: 'billing' }))).created).toBe(true);
+        const keyed = await Promise.all([0, 1, 2, 3].map((i) => store.createExecution(executionInput(`c${i}`, { idempotencyKey: 'same' }))));
+        expect(keyed.filter((k) => k.created)).toHaveLength(1);
+        expect(new Set(keyed.map((k) => k.execution.executionId)).size).toBe(1);
+      });
+
+      it('records the way through running to how it ended, with each engine run id once', async () => {
+        await store.createExecution(executionInput('e1'));
+        await store.updateExecution('e1', { status: 'running', startedAt: 2_000, runId: 'run-1' });
+        await store.updateExecution('e1', { status: 'running', startedAt: 9_999, runId: 'run-2' }); // resumed: the first start stays
+        await store.updateExecution('e1', { status: 'running', runId: 'run-2' });
+        const error = { name: 'Error', message: 'boom', code: 'X' };
+        const finished = await store.updateExecution('e1', { status: 'failed', finishedAt: 3_000, error, reason: 'step load failed' });
+        expect(finished).toMatchObject({ status: 'failed', startedAt: 2_000, finishedAt: 3_000, runIds: ['run-1', 'run-2'], error, reason: 'step load failed' });
+        expect(await store.getExecution('e1')).toEqual(finished);
+        expect(await store.unfinishedExecutions()).toEqual([]);
+      });
+
+      it('refuses a change a finished execution cannot make, changing nothing', async () => {
+        await store.createExecution(executionInput('e1'));
+        await store.updateExecution('e1', { status: 'cancelled', finishedAt: 2_000, reason: 'cancelled while queued' });
+        const update = store.updateExecution('e1', { status: 'running', startedAt: 3_000, runId: 'late' });
+        await expect(update).rejects.toThrow(ExecutionTransitionError);
+        await expect(update).rejects.toThrow(/Cannot change execution 'e1' from 'cancelled' to 'running'.*a finished execution never changes again/);
+        expect(await store.getExecution('e1')).toMatchObject({ status: 'cancelled', runIds: [], startedAt: null });
+        await store.createExecution(executionInput('e2'));
+        await store.updateExecution('e2', { status: 'running', startedAt: 1 });
+        await expect(store.updateExecution('e2', { status: 'queued' })).rejects.toThrow(/from 'running' to 'queued'/);
+        await expect(store.updateExecution('ghost', { status: 'running', startedAt: 1 })).rejects.toThrow(ExecutionNotFoundError);
+      });
+
+      it('rejects a malformed execution or update at once, naming every problem, and stores nothing', async () => {
+        const bad = { executionId: '', workflow: 7, params: [1], submittedAt: -1 } as unknown as ExecutionInput;
+        const creating = store.createExecution(bad);
+        await expect(creating).rejects.toThrow(InvalidOptionsError);
+        const error = (await creating.catch((e: unknown) => e)) as InvalidOptionsError;
+        expect(error.problems).toEqual([
+          'executionId must be a non-empty string (got "")',
+          'workflow must be a non-empty string (got 7)',
+          'submittedAt must be epoch milliseconds (got -1)',
+          'params must be an object of JSON values',
+        ]);
+        await store.createExecution(executionInput('e1'));
+        const updating = store.updateExecution('e1', { status: 'done' as 'succeeded', runId: '' });
+        const problems = ((await updating.catch((e: unknown) => e)) as InvalidOptionsError).problems;
+        expect(problems).toEqual(['status "done" is not one of queued, running, succeeded, failed, cancelled', 'runId must be a non-empty string (got "")']);
+        await expect(store.updateExecution('e1', { status: 'succeeded' })).rejects.toThrow(/finishedAt is required with status 'succeeded'/);
+        expect((await store.listExecutions()).executions.map((e) => e.executionId)).toEqual(['e1']);
+      });
+
+      it('lists newest first, filtered by workflow and status, a page at a time', async () => {
+        for (let i = 0; i < 7; i++) await store.createExecution(executionInput(`e${i}`, { workflow: i % 2 === 0 ? 'a' : 'b' }));
+        await store.updateExecution('e2', { status: 'running', startedAt: 5 });
+        expect((await store.listExecutions({ workflow: 'a' })).executions.map((e) => e.executionId)).toEqual(['e6', 'e4', 'e2', 'e0']);
+        expect((await store.listExecutions({ status: 'running' })).executions.map((e) => e.executionId)).toEqual(['e2']);
+        expect((await store.listExecutions({ workflow: 'a', status: ['queued'] })).executions.map((e) => e.executionId)).toEqual(['e6', 'e4', 'e0']);
+        const seen: string[] = [];
+        let page = await store.listExecutions({ limit: 3 });
+        seen.push(...page.executions.map((e) => e.executionId));
+        while (page.next !== undefined) {
+          page = await store.listExecutions({ limit: 3, before: page.next });
+          seen.push(...page.executions.map((e) => e.executionId));
+        }
+        expect(seen).toEqual(['e6', 'e5', 'e4', 'e3', 'e2', 'e1', 'e0']);
+        const listing = (await store.listExecutions({ limit: 0, status: 'done' as 'queued', before: 'x' }).catch((e: unknown) => e)) as InvalidOptionsError;
+        expect(listing.problems).toEqual([
+          'limit must be a whole number from 1 to 1000 (got 0)',
+          'status "done" is not one of queued, running, succeeded, failed, cancelled',
+          `before "x" is not a cursor; pass the 'next' of a previous page`,
+        ]);
       });
     });
 

@@ -1,7 +1,8 @@
 import type { Pool, PoolClient } from 'pg';
 import type { SqlDialect } from '../migrations';
 import { logRows } from '../operation-log';
-import type { CacheEntry, PrunedRows, RunFilter, StoreBackend } from '../store-backend';
+import { executionColumns, type ExecutionRow, type NewExecutionRow } from '../execution-rows';
+import type { CacheEntry, ExecutionFilter, PrunedRows, RunFilter, StoreBackend } from '../store-backend';
 import { unknownRunMessage } from '../store-backend';
 import { journalRows, type StoredJournalRow } from '../journal-rows';
 import type { RunRow } from '../store-rows';
@@ -19,6 +20,7 @@ export function quote(identifier: string): string {
 }
 
 const RUN_COLUMNS = runColumns((c) => `${c}::text`);
+const EXECUTION_COLUMNS = executionColumns((c) => `${c}::text`);
 
 /** A {@link StoreBackend} on a `pg` pool; each batch is one transaction on one connection, rows passed as arrays (`unnest`). @internal */
 export class PostgresBackend implements StoreBackend {
@@ -168,6 +170,64 @@ export class PostgresBackend implements StoreBackend {
       );
       return { runs, unreferencedBlobs: unreferenced.rows.map((r) => r.hash) };
     });
+  }
+
+  async createExecution(row: NewExecutionRow): Promise<{ row: ExecutionRow; created: boolean }> {
+    return this.#transaction(async (client) => {
+      const t = this.#t('executions');
+      // One writer of new executions at a time per schema: positions are max + 1, and an idempotency key is looked up before it is inserted.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`portflow-executions:${t}`]);
+      if (row.idempotencyKey !== null) {
+        const found = await client.query<ExecutionRow>(`SELECT ${EXECUTION_COLUMNS} FROM ${t} WHERE workflow = $1 AND idempotency_key = $2`, [row.workflow, row.idempotencyKey]);
+        if (found.rows[0] !== undefined) return { row: found.rows[0], created: false };
+      }
+      const inserted = await client.query<ExecutionRow>(
+        `INSERT INTO ${t} (execution_id, workflow, params, status, position, submitted_at, started_at, finished_at, run_ids, error, reason, idempotency_key)
+         SELECT $1, $2, $3::jsonb, $4, coalesce((SELECT max(position) FROM ${t}), 0) + 1, $5, $6, $7, $8, $9::jsonb, $10, $11
+         RETURNING ${EXECUTION_COLUMNS}`,
+        [row.executionId, row.workflow, row.params, row.status, row.submittedAt, row.startedAt, row.finishedAt, row.runIds, row.error, row.reason, row.idempotencyKey],
+      );
+      return { row: inserted.rows[0]!, created: true };
+    });
+  }
+
+  async updateExecution(executionId: string, change: (row: ExecutionRow) => ExecutionRow): Promise<ExecutionRow | undefined> {
+    return this.#transaction(async (client) => {
+      const t = this.#t('executions');
+      const found = await client.query<ExecutionRow>(`SELECT ${EXECUTION_COLUMNS} FROM ${t} WHERE execution_id = $1 FOR UPDATE`, [executionId]);
+      const row = found.rows[0];
+      if (row === undefined) return undefined;
+      const next = change(row);
+      await client.query(`UPDATE ${t} SET status = $1, started_at = $2, finished_at = $3, run_ids = $4, error = $5::jsonb, reason = $6 WHERE execution_id = $7`, [
+        next.status,
+        next.startedAt,
+        next.finishedAt,
+        next.runIds,
+        next.error,
+        next.reason,
+        executionId,
+      ]);
+      return next;
+    });
+  }
+
+  async getExecution(executionId: string): Promise<ExecutionRow | undefined> {
+    return (await this.#pool.query<ExecutionRow>(`SELECT ${EXECUTION_COLUMNS} FROM ${this.#t('executions')} WHERE execution_id = $1`, [executionId])).rows[0];
+  }
+
+  async listExecutions(filter: ExecutionFilter): Promise<ExecutionRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown): string => `$${params.push(value)}`;
+    if (filter.workflow !== undefined) where.push(`workflow = ${param(filter.workflow)}`);
+    if (filter.statuses !== undefined) where.push(`status = ANY(${param(filter.statuses)}::text[])`);
+    if (filter.beforePosition !== undefined) where.push(`position < ${param(filter.beforePosition)}::int8`);
+    const sql = `SELECT ${EXECUTION_COLUMNS} FROM ${this.#t('executions')} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY position DESC LIMIT ${param(filter.limit)}`;
+    return (await this.#pool.query<ExecutionRow>(sql, params)).rows;
+  }
+
+  async unfinishedExecutions(): Promise<ExecutionRow[]> {
+    return (await this.#pool.query<ExecutionRow>(`SELECT ${EXECUTION_COLUMNS} FROM ${this.#t('executions')} WHERE status IN ('queued', 'running') ORDER BY position`)).rows;
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,8 @@ import Database from 'libsql';
 import { StoreSchemaError, StoreUnavailableError } from '../errors';
 import { META_TABLE, metaTableStatement, pendingMigrations, readableVersion, STORE_SCHEMA_VERSION, type SqlDialect } from '../migrations';
 import { logRows } from '../operation-log';
-import type { CacheEntry, PrunedRows, RunFilter, StoreBackend } from '../store-backend';
+import { executionColumns, type ExecutionRow, type NewExecutionRow } from '../execution-rows';
+import type { CacheEntry, ExecutionFilter, PrunedRows, RunFilter, StoreBackend } from '../store-backend';
 import { unknownRunMessage } from '../store-backend';
 import type { SqliteLocation } from '../store-location';
 import { journalRows, type StoredJournalRow } from '../journal-rows';
@@ -27,6 +28,7 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 /** SQLite's SQL types for the migrations. @internal */
 export const SQLITE_DIALECT: SqlDialect = { name: 'sqlite', table: (name) => name, integer: 'INTEGER', bytes: 'BLOB', json: 'TEXT' };
 const RUN_COLUMNS = runColumns((c) => c);
+const EXECUTION_COLUMNS = executionColumns((c) => c);
 
 /**
  * Opens (creating and migrating as needed) a SQLite store file: WAL
@@ -215,6 +217,63 @@ class SqliteBackend implements StoreBackend {
       const unreferencedBlobs = candidates.map((c) => c.hash).filter((hash) => this.#blobReferenced.get(hash) === undefined);
       return { runs, unreferencedBlobs: unreferencedBlobs.sort() };
     });
+  }
+
+  async createExecution(row: NewExecutionRow): Promise<{ row: ExecutionRow; created: boolean }> {
+    return this.#transaction(() => {
+      if (row.idempotencyKey !== null) {
+        const found = this.#db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE workflow = ? AND idempotency_key = ?`).get(row.workflow, row.idempotencyKey) as ExecutionRow | undefined;
+        if (found !== undefined) return { row: found, created: false };
+      }
+      const position = ((this.#db.prepare('SELECT max(position) AS last FROM executions').get() as { last: number | null }).last ?? 0) + 1;
+      this.#db
+        .prepare(
+          `INSERT INTO executions (execution_id, workflow, params, status, position, submitted_at, started_at, finished_at, run_ids, error, reason, idempotency_key)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(row.executionId, row.workflow, row.params, row.status, position, row.submittedAt, row.startedAt, row.finishedAt, row.runIds, row.error, row.reason, row.idempotencyKey);
+      return { row: { ...row, position }, created: true };
+    });
+  }
+
+  async updateExecution(executionId: string, change: (row: ExecutionRow) => ExecutionRow): Promise<ExecutionRow | undefined> {
+    return this.#transaction(() => {
+      const row = this.#db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE execution_id = ?`).get(executionId) as ExecutionRow | undefined;
+      if (row === undefined) return undefined;
+      const next = change(row);
+      this.#db
+        .prepare('UPDATE executions SET status = ?, started_at = ?, finished_at = ?, run_ids = ?, error = ?, reason = ? WHERE execution_id = ?')
+        .run(next.status, next.startedAt, next.finishedAt, next.runIds, next.error, next.reason, executionId);
+      return next;
+    });
+  }
+
+  async getExecution(executionId: string): Promise<ExecutionRow | undefined> {
+    return this.#db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE execution_id = ?`).get(executionId) as ExecutionRow | undefined;
+  }
+
+  async listExecutions(filter: ExecutionFilter): Promise<ExecutionRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.workflow !== undefined) {
+      where.push('workflow = ?');
+      params.push(filter.workflow);
+    }
+    if (filter.statuses !== undefined) {
+      where.push('status IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(filter.statuses));
+    }
+    if (filter.beforePosition !== undefined) {
+      where.push('position < ?');
+      params.push(filter.beforePosition);
+    }
+    params.push(filter.limit);
+    const sql = `SELECT ${EXECUTION_COLUMNS} FROM executions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY position DESC LIMIT ?`;
+    return this.#db.prepare(sql).all(...params) as ExecutionRow[];
+  }
+
+  async unfinishedExecutions(): Promise<ExecutionRow[]> {
+    return this.#db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE status IN ('queued', 'running') ORDER BY position`).all() as ExecutionRow[];
   }
 
   async close(): Promise<void> {
