@@ -64,6 +64,9 @@ function configOf(): Record<string, string> {
   return config;
 }
 
+/** How often an aborted step's query is interrupted again until it stops. */
+const INTERRUPT_REPEAT_MS = 10;
+
 /**
  * Runs `work` with a connection of its own to the process's one in-memory
  * DuckDB instance (opened on first use). When `signal` aborts, the
@@ -80,7 +83,13 @@ export async function withConnection<T>(signal: AbortSignal | undefined, work: (
     closing = undefined;
   }
   let connection: DuckDBConnection | undefined;
-  const interrupt = (): void => connection?.interrupt();
+  // DuckDB drops an interrupt that arrives before the query has started on its
+  // thread: after an abort, interrupt again every few ms until the work settles.
+  let repeat: ReturnType<typeof setInterval> | undefined;
+  const interrupt = (): void => {
+    connection?.interrupt();
+    repeat ??= setInterval(() => connection?.interrupt(), INTERRUPT_REPEAT_MS);
+  };
   try {
     if (instance === undefined) {
       const created = DuckDBInstance.create(':memory:', configOf());
@@ -99,6 +108,7 @@ export async function withConnection<T>(signal: AbortSignal | undefined, work: (
     if (signal?.aborted) throw signal.reason;
     throw error;
   } finally {
+    if (repeat !== undefined) clearInterval(repeat);
     signal?.removeEventListener('abort', interrupt);
     connection?.closeSync();
     if (--leases === 0) {

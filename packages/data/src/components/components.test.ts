@@ -25,6 +25,21 @@ async function rowsOf(step: string, ...steps: string[]): Promise<Record<string, 
 }
 
 describe('data components', () => {
+  it('read_csv sniffs a file once and names what it found, so later steps read it as the sniffer did', async () => {
+    const dir = tempDir();
+    writeFiles(dir, { 'odd.csv': 'id;label;day\n1;"a; quoted";2026-01-02\n2;"it\'s ""b""";2026-03-04\n' });
+    const { result } = await runWorkflow(dir, yaml('pipeline:', "  - { name: load, operation: read_csv, params: { path: odd.csv, delimiter: ';' } }", '  - { name: q, operation: query, depends_on: [load], params: { expr: "id > 0" } }'));
+    expect(result.getErrorMessage()).toBeUndefined();
+    const table = result.getOutput('q', 'table') as TableRef;
+    expect(table.sql).toContain('auto_detect = false');
+    expect(table.columns.map((c) => `${c.name} ${c.type}`)).toEqual(['id BIGINT', 'label VARCHAR', 'day DATE']);
+    const rows = await readRows(table);
+    expect(rows.map((r) => [r.id, r.label])).toEqual([
+      [1n, 'a; quoted'],
+      [2n, 'it\'s "b"'],
+    ]);
+  });
+
   it('query keeps the rows matching expr', async () => {
     expect((await rowsOf('q', '  - { name: q, operation: query, depends_on: [load], params: { expr: "value > 100 and category = \'books\'" } }')).map((r) => r.value)).toEqual([150n, 101n]);
   });

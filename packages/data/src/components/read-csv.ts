@@ -1,7 +1,10 @@
 import { Operation, OperationOptions, Output, type ExecutionContext, type OutputPort, type Outputs } from '@portflow/core';
 import { Component, StepInit, StepSource, WorkflowFile } from '@portflow/workflow';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { readCsvCall, sniffCsv } from '../csv-dialect';
 import { buildTable } from '../data-step';
+import { withConnection } from '../duckdb-runtime';
+import { DataQueryError } from '../errors';
 import { fingerprint } from '../source-fingerprint';
 import { Table, type TableRef } from '../table-ref';
 import { TableStepParams } from './table-step-params';
@@ -49,9 +52,17 @@ export class ReadCsv extends Operation {
 
   /** Builds (or, for sinks, runs) this step's query. */
   async execute(_inputs: unknown, context: ExecutionContext): Promise<Outputs<ReadCsv>> {
-    const read = await fingerprint(this.path, this.stepSource.describe('path'));
+    const where = this.stepSource.describe('path');
+    const read = await fingerprint(this.path, where);
     const o = this.options;
-    const plan = { sql: 'SELECT * FROM read_csv(?, header = ?, delim = ?, all_varchar = ?)', params: [this.path, o.header, o.delimiter, !o.infer_types], sources: [read] };
+    // Sniffed once here; the query names what was found, so later steps do not sniff the file again.
+    const dialect = await withConnection(context.signal, (connection) =>
+      sniffCsv(connection, this.path, { header: o.header, delimiter: o.delimiter, allVarchar: !o.infer_types }).catch((error: unknown) => {
+        throw new DataQueryError(`${where}: ${(error as Error).message}`, { cause: error });
+      }),
+    );
+    const call = readCsvCall(this.path, dialect);
+    const plan = { sql: `SELECT * FROM ${call.sql}`, params: call.params, sources: [read] };
     return { table: await buildTable(plan, this, context, { blame: 'path', materialize: o.materialize }) };
   }
 }
