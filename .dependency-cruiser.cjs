@@ -75,6 +75,20 @@ module.exports = {
       to: { path: '^packages/runs/' },
     },
     {
+      name: 'distributed-builds-on-core-and-workers',
+      severity: 'error',
+      comment: '@portflow/distributed (BullMQ executor and worker) builds on core and workers only.',
+      from: { path: '^packages/distributed/' },
+      to: { path: '^packages/(?!core/|workers/|distributed/)[^/]+/' },
+    },
+    {
+      name: 'nothing-imports-distributed',
+      severity: 'error',
+      comment: 'No other package imports @portflow/distributed (the CLI will, when `portflow worker` arrives).',
+      from: { path: '^packages/(?!distributed/)[^/]+/' },
+      to: { path: '^packages/distributed/' },
+    },
+    {
       name: 'only-public-entries-of-siblings',
       severity: 'error',
       comment: "A package imports a sibling only through its public entry (src/index.ts or the testing subpath), never its internals.",

@@ -10,7 +10,7 @@ import { join } from 'node:path';
  * modules) and run, and the portflow command's --help.
  */
 const root = join(__dirname, '..', '..');
-const packages = ['core', 'workflow', 'data', 'workers', 'store', 'runs', 'cli'];
+const packages = ['core', 'workflow', 'data', 'workers', 'store', 'runs', 'distributed', 'cli'];
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** The environment without npm's own variables from the `npm test` that runs us. */

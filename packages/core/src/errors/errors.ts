@@ -35,6 +35,7 @@ export const ERROR_CODES = Object.freeze([
   'PORTFLOW_UNKNOWN_WORKFLOW',
   'PORTFLOW_WORKFLOW_BUSY',
   'PORTFLOW_RUNS_CLOSED',
+  'PORTFLOW_REDIS_UNSUITABLE',
 ] as const);
 
 /** One of {@link ERROR_CODES}. */

@@ -1,0 +1,345 @@
+import { resolve } from 'node:path';
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { serializationProblem, type ExecutionContext, type Operation, type OperationExecutor, type OperationRef } from '@portflow/core';
+import { workerReasons } from '@portflow/workers';
+import { bullmqConnection, checkRedisServer, redisOptions, type RedisConnection } from './connection';
+import {
+  adoptRealm,
+  cancelChannelOf,
+  cancelKeyOf,
+  decodeValue,
+  deserializeError,
+  encodeValue,
+  jobIdOf,
+  PROTOCOL_VERSION,
+  queueNameOf,
+  type JobData,
+  type JobOutcome,
+  type JobProgress,
+} from './protocol';
+import { remoteRef } from './remote-ref';
+
+/** Options of a {@link BullMQExecutor}. */
+export interface BullMQExecutorOptions {
+  /** Where Redis is. */
+  connection: RedisConnection;
+  /** The queue's logical name (`cpu`, `gpu`); workers of this name and build take its jobs. */
+  queue: string;
+  /** Prefix of every Redis key (default `portflow`); give each environment (and each test run) its own. */
+  prefix?: string;
+  /**
+   * The deployment's build id (default `dev`), part of the queue's Redis
+   * name, so that a worker of another build never takes a job whose code it
+   * does not have. Use the same id for coordinator and workers (a git sha, a
+   * package version).
+   */
+  buildId?: string;
+  /** The directory `@WorkerOperation` modules are made relative to (default: the current directory); workers resolve refs against the same layout. */
+  root?: string;
+  /**
+   * How often (ms) attempts in flight for at least this long are checked
+   * against their job's stored state (default 1000): BullMQ's events are
+   * best effort, and this settles an attempt whose event was lost.
+   */
+  reconcileMs?: number;
+}
+
+interface PendingAttempt {
+  readonly jobId: string;
+  readonly context: ExecutionContext;
+  readonly resolve: (outputs: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  readonly onAbort: () => void;
+  /** When the job was added (ms since epoch); undefined until `add` returned. */
+  addedAt: number | undefined;
+}
+
+const encodedVariables = new WeakMap<object, { variables?: string; missingVariables?: string[] }>();
+
+/**
+ * An {@link OperationExecutor} that runs each attempt as one BullMQ job, on
+ * whichever worker process (`startWorker`) takes it. The engine stays the
+ * coordinator: it decides what is ready, retries and times out; this
+ * executor only ships attempts and brings outcomes back.
+ *
+ * - One job per attempt, with the id `run.operation.attempt`: adding it twice
+ *   adds one job. BullMQ's `attempts` is 1: the engine's retry policy is the
+ *   only retry logic. Jobs are kept after they finish (a later slice cleans
+ *   up per run).
+ * - The job carries the operation's ref (module specifier relative to
+ *   `root`, export, type, version, params, settings) and its inputs encoded
+ *   with `v8Codec` (base64), so `Map`, `Date`, `bigint` and typed arrays
+ *   arrive intact; outputs come back the same way.
+ * - Outcomes arrive through `QueueEvents`, and a reconcile loop reads the
+ *   state of jobs in flight for longer than `reconcileMs`, so a lost event
+ *   cannot hang a run. The first outcome of an attempt is accepted; later
+ *   ones are ignored.
+ * - When the attempt's signal aborts (cancel, fail-fast, timeout) the
+ *   attempt ends at once; a waiting job is removed, and the worker running
+ *   an active one is told to abort its `context.signal`.
+ *
+ * @example
+ * ```ts
+ * const cpu = new BullMQExecutor({ connection: 'redis://127.0.0.1:6379', queue: 'cpu', buildId: 'v1' });
+ * const engine = new ExecutionEngine({ cpuThreads: Infinity, executors: { cpu_bound: cpu } });
+ * ```
+ */
+export class BullMQExecutor implements OperationExecutor {
+  /** The queue's Redis name: `queue-buildId`. */
+  readonly queueName: string;
+  /** The key prefix. */
+  readonly prefix: string;
+  /** The directory module specifiers are relative to, absolute. */
+  readonly root: string;
+  readonly #connection: RedisConnection;
+  readonly #reconcileMs: number;
+  readonly #pending = new Map<string, PendingAttempt>();
+  readonly #cancelling = new Set<Promise<void>>();
+  readonly #toCancel: { jobId: string; message: string }[] = [];
+  #cancelBatch: Promise<void> | undefined;
+  #queue: Queue | undefined;
+  #events: QueueEvents | undefined;
+  #redis: Redis | undefined;
+  #ready: Promise<void> | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #reconciling = false;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #accepted = 0;
+
+  constructor(options: BullMQExecutorOptions) {
+    this.#connection = options.connection;
+    this.prefix = options.prefix ?? 'portflow';
+    this.queueName = queueNameOf(options.queue, options.buildId ?? 'dev');
+    this.root = resolve(options.root ?? process.cwd());
+    this.#reconcileMs = options.reconcileMs ?? 1000;
+  }
+
+  /** Outcomes accepted so far: one per attempt at most. */
+  get acceptedResults(): number {
+    return this.#accepted;
+  }
+
+  /** Why `operation` cannot run on a remote worker; empty when it can. */
+  validate(operation: Operation): readonly string[] {
+    const reasons = [...workerReasons(operation, { root: this.root })];
+    const ref = remoteRef(operation, this.root);
+    if (typeof ref === 'string' && reasons.length === 0) reasons.push(ref);
+    return reasons;
+  }
+
+  /** Adds the attempt's job (once, by its deterministic id) and resolves to the outputs its worker returns. */
+  execute(operation: Operation, inputs: Readonly<Record<string, unknown>>, context: ExecutionContext): Promise<unknown> {
+    if (this.#closed) return Promise.reject(new Error(`Operation '${context.operationId}': the BullMQ executor is closed; create a new engine`));
+    const ref = remoteRef(operation, this.root);
+    if (typeof ref === 'string') return Promise.reject(new Error(`Operation '${context.operationId}' cannot run on a remote worker: ${ref}`));
+    return this.#run(ref, inputs, context);
+  }
+
+  /** Ends the attempts in flight, waits for cancellations being sent, and closes every Redis connection. Safe to call twice. */
+  close(): Promise<void> {
+    this.#closed = true;
+    return (this.#closing ??= this.#closeNow());
+  }
+
+  async #closeNow(): Promise<void> {
+    for (const pending of [...this.#pending.values()]) this.#settle(pending.jobId, { error: new Error('the BullMQ executor was closed') });
+    await Promise.allSettled([...this.#cancelling]);
+    await this.#ready?.catch(() => undefined);
+    await Promise.allSettled([this.#events?.close(), this.#queue?.close()]);
+    await this.#redis?.quit().catch(() => this.#redis?.disconnect());
+    this.#events = this.#queue = this.#redis = undefined;
+  }
+
+  async #run(ref: OperationRef, inputs: Readonly<Record<string, unknown>>, context: ExecutionContext): Promise<unknown> {
+    context.signal.throwIfAborted();
+    const data: JobData = {
+      protocol: PROTOCOL_VERSION,
+      ref,
+      runId: context.runId,
+      operationId: context.operationId,
+      attempt: context.attempt,
+      inputs: encodeValue({ ...inputs }),
+      ...variablesOf(context.variables),
+    };
+    await this.#ensureReady();
+    context.signal.throwIfAborted();
+    const queue = this.#queue!;
+    const jobId = jobIdOf(context.runId, context.operationId, context.attempt);
+    return new Promise((resolvePromise, rejectPromise) => {
+      const onAbort = (): void => {
+        this.#settle(jobId, { error: context.signal.reason });
+        this.#track(this.#cancel(jobId, context.signal.reason));
+      };
+      const pending: PendingAttempt = { jobId, context, resolve: resolvePromise, reject: rejectPromise, onAbort, addedAt: undefined };
+      this.#pending.set(jobId, pending);
+      context.signal.addEventListener('abort', onAbort, { once: true });
+      this.#startReconciling();
+      queue.add(context.operationId, data, { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false }).then(
+        () => {
+          pending.addedAt = Date.now();
+        },
+        (error: unknown) => this.#settle(jobId, { error }),
+      );
+    });
+  }
+
+  #ensureReady(): Promise<void> {
+    this.#ready ??= (async () => {
+      const options = redisOptions(this.#connection);
+      this.#redis = new Redis(options);
+      await checkRedisServer(this.#redis);
+      this.#queue = new Queue(this.queueName, { connection: bullmqConnection(options), prefix: this.prefix });
+      // Read events from the stream's current end, given explicitly: QueueEvents' own start ('$')
+      // misses events written before its first XREAD (bullmq#2874), such as the first jobs' progress.
+      const last = (await this.#redis.xrevrange(`${this.prefix}:${this.queueName}:events`, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
+      const events = (this.#events = new QueueEvents(this.queueName, { connection: bullmqConnection(options), prefix: this.prefix, lastEventId: last }));
+      events.on('completed', ({ jobId, returnvalue }) => this.#onOutcome(jobId, returnvalue));
+      events.on('failed', ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
+      events.on('progress', ({ jobId, data }) => this.#onProgress(jobId, data));
+      await Promise.all([this.#queue.waitUntilReady(), events.waitUntilReady()]);
+    })();
+    return this.#ready;
+  }
+
+  #onOutcome(jobId: string, returnvalue: unknown): void {
+    if (!this.#pending.has(jobId)) return;
+    let outcome: JobOutcome;
+    try {
+      outcome = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as JobOutcome;
+    } catch (error) {
+      return this.#settle(jobId, { error: new Error(`Job ${jobId} returned a value that is not a Portflow outcome`, { cause: error }) });
+    }
+    if (outcome === null || typeof outcome !== 'object' || typeof outcome.ok !== 'boolean') {
+      return this.#settle(jobId, { error: new Error(`Job ${jobId} returned a value that is not a Portflow outcome (a worker of another version?)`) });
+    }
+    if (!outcome.ok) return this.#settle(jobId, { error: deserializeError(outcome.error) });
+    try {
+      const outputs = decodeValue(outcome.outputs) as Record<string, unknown>;
+      if (outputs !== null && typeof outputs === 'object') adoptRealm(outputs);
+      this.#settle(jobId, { outputs });
+    } catch (error) {
+      this.#settle(jobId, { error });
+    }
+  }
+
+  #onFailed(jobId: string, failedReason: string): void {
+    if (!this.#pending.has(jobId)) return;
+    this.#settle(jobId, { error: new Error(`Job ${jobId} failed in BullMQ: ${failedReason}`) });
+  }
+
+  #onProgress(jobId: string, data: unknown): void {
+    const pending = this.#pending.get(jobId);
+    const progress = data as JobProgress | null;
+    if (pending === undefined || progress === null || typeof progress !== 'object' || typeof progress.fraction !== 'number') return;
+    pending.context.reportProgress(progress.fraction, progress.data === undefined ? progress.message : { message: progress.message, data: progress.data });
+  }
+
+  /** Accepts the first outcome of an attempt; later ones find nothing pending and are ignored. */
+  #settle(jobId: string, outcome: { outputs: unknown } | { error: unknown }): void {
+    const pending = this.#pending.get(jobId);
+    if (pending === undefined) return;
+    this.#pending.delete(jobId);
+    pending.context.signal.removeEventListener('abort', pending.onAbort);
+    if (this.#pending.size === 0) this.#stopReconciling();
+    if ('outputs' in outcome) {
+      this.#accepted++;
+      pending.resolve(outcome.outputs);
+    } else {
+      pending.reject(outcome.error);
+    }
+  }
+
+  #startReconciling(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setInterval(() => void this.#reconcile(), this.#reconcileMs);
+  }
+
+  #stopReconciling(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Settles attempts whose job finished without the event reaching this process. */
+  async #reconcile(): Promise<void> {
+    if (this.#reconciling || this.#queue === undefined) return;
+    this.#reconciling = true;
+    try {
+      const before = Date.now() - this.#reconcileMs;
+      for (const pending of [...this.#pending.values()]) {
+        if (pending.addedAt === undefined || pending.addedAt > before) continue;
+        const job = await this.#queue.getJob(pending.jobId);
+        if (job === undefined) {
+          this.#settle(pending.jobId, { error: new Error(`Job ${pending.jobId} disappeared from queue ${this.queueName} (removed by hand, or Redis evicted or lost it)`) });
+          continue;
+        }
+        const state = await job.getState();
+        if (state === 'completed') this.#onOutcome(pending.jobId, job.returnvalue);
+        else if (state === 'failed') this.#onFailed(pending.jobId, job.failedReason);
+      }
+    } catch {
+      // Redis unavailable for a moment: the next round tries again.
+    } finally {
+      this.#reconciling = false;
+    }
+  }
+
+  /**
+   * Queues a job's cancellation. Attempts aborted together (a run's cancel
+   * aborts all of them in one go) are cancelled as one batch, so that every
+   * waiting job is removed before any running one is told to stop: a worker
+   * freed by a stop never takes a job of the cancelled run first.
+   */
+  #cancel(jobId: string, reason: unknown): Promise<void> {
+    this.#toCancel.push({ jobId, message: reason instanceof Error ? reason.message : String(reason) });
+    this.#cancelBatch ??= new Promise<void>((resolveBatch) => setImmediate(resolveBatch)).then(() => this.#cancelNow());
+    return this.#cancelBatch;
+  }
+
+  /** Marks the batch's jobs cancelled (a key workers check before they start a job), removes those still waiting, then tells workers to abort the running ones. */
+  async #cancelNow(): Promise<void> {
+    const batch = this.#toCancel.splice(0);
+    this.#cancelBatch = undefined;
+    const redis = this.#redis;
+    const queue = this.#queue;
+    if (redis === undefined || queue === undefined || batch.length === 0) return;
+    try {
+      await Promise.all(batch.map(({ jobId, message }) => redis.set(cancelKeyOf(this.prefix, this.queueName, jobId), message, 'PX', 3_600_000)));
+      await Promise.all(
+        batch.map(async ({ jobId }) => {
+          const job = await queue.getJob(jobId);
+          if (job !== undefined && (await job.getState()) !== 'active') await job.remove().catch(() => undefined); // taken meanwhile: the message below reaches it
+        }),
+      );
+      const channel = cancelChannelOf(this.prefix, this.queueName);
+      await Promise.all(batch.map(({ jobId, message }) => redis.publish(channel, JSON.stringify({ jobId, reason: message }))));
+    } catch {
+      // Redis gone: the worker finds the job's lock lost, or the cancelled key, later.
+    }
+  }
+
+  #track(promise: Promise<void>): void {
+    this.#cancelling.add(promise);
+    void promise.finally(() => this.#cancelling.delete(promise));
+  }
+}
+
+/** The run variables that can be encoded, and the names of those that cannot (cached per run: the object is frozen and shared). */
+function variablesOf(all: Readonly<Record<string, unknown>>): { variables?: string; missingVariables?: string[] } {
+  let cached = encodedVariables.get(all);
+  if (cached === undefined) {
+    const ok: Record<string, unknown> = {};
+    const missing: string[] = [];
+    for (const [key, value] of Object.entries(all)) {
+      if (serializationProblem(value, key) === undefined) ok[key] = value;
+      else missing.push(key);
+    }
+    cached = {
+      ...(Object.keys(ok).length > 0 ? { variables: encodeValue(ok) } : {}),
+      ...(missing.length > 0 ? { missingVariables: missing } : {}),
+    };
+    encodedVariables.set(all, cached);
+  }
+  return cached;
+}

@@ -1,0 +1,228 @@
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ExecutionEngine, GraphDefinition, v8Codec, GraphValidationError, Operation, OperationOptions, Output, Value, type EngineEvent, type ExecutionResult, type OutputPort, type Outputs } from '@portflow/core';
+import { createDistributedEngine } from './distributed-engine';
+import { jobIdOf, queueNameOf, type JobOutcome } from './protocol';
+import { connectTestRedis, deleteKeysUnder, keysUnder, REDIS_URL, testPrefix } from './testing/redis';
+import { loadFixtures, loadUnlisted, PACKAGE_DIR, spawnWorker, type WorkerProcess } from './testing/worker-process';
+
+jest.setTimeout(120_000); // upper bound only: nothing here waits on the clock
+
+const F = loadFixtures();
+const prefix = testPrefix();
+let redis: Redis;
+const workers: WorkerProcess[] = [];
+
+/** A distributed engine on this test run's prefix, routing cpu_bound operations to `queue`. */
+function engineFor(queue: string): ExecutionEngine {
+  return createDistributedEngine({ connection: REDIS_URL, prefix, buildId: 'test', root: PACKAGE_DIR, queues: { cpu_bound: queue }, reconcileMs: 500 });
+}
+
+async function startWorkers(queue: string, count: number, options: { concurrency?: number; lockDuration?: number; stalledInterval?: number } = {}): Promise<WorkerProcess[]> {
+  const started = await Promise.all(Array.from({ length: count }, () => spawnWorker({ prefix, queue, ...options })));
+  workers.push(...started);
+  return started;
+}
+
+function valuesGraph(): { graph: GraphDefinition; ops: Operation[] } {
+  const graph = new GraphDefinition({ name: 'values' });
+  const ops: Operation[] = [];
+  for (const seed of [7, 9]) {
+    const source = new Value(seed, { id: `seed${seed}` });
+    const make = new F.MakeValues({ id: `make${seed}`, params: { count: 3 } });
+    const sum = new F.Summarize({ id: `sum${seed}` });
+    graph.connect(source, 'value', make, 'seed');
+    graph.connect(make, 'table', sum, 'table');
+    graph.connect(make, 'when', sum, 'when');
+    graph.connect(make, 'bytes', sum, 'bytes');
+    ops.push(make, sum);
+  }
+  return { graph, ops };
+}
+
+function outputsOf(result: ExecutionResult, ops: readonly Operation[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const op of ops) for (const port of op.outputPorts) out[`${op.id}.${port.name}`] = result.getOutput(op.id, port.name);
+  return out;
+}
+
+beforeAll(async () => {
+  redis = await connectTestRedis();
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop()));
+  if (redis === undefined) return;
+  await deleteKeysUnder(redis, prefix);
+  const left = await keysUnder(redis, prefix);
+  await redis.quit();
+  expect(left).toEqual([]);
+});
+
+describe('createDistributedEngine', () => {
+  it('gives the same outputs as a local engine, Map, Date, Uint8Array and bigint values included, with two worker processes', async () => {
+    await startWorkers('same', 2, { concurrency: 2 });
+    const local = valuesGraph();
+    const expected = await new ExecutionEngine().run(local.graph, { retainOutputs: true });
+    expect(expected.status).toBe('succeeded');
+
+    const remote = valuesGraph();
+    const engine = engineFor('same');
+    let result: ExecutionResult;
+    try {
+      result = await engine.run(remote.graph, { retainOutputs: true });
+    } finally {
+      await engine.close();
+    }
+    expect(result.getErrorMessage()).toBeUndefined();
+    const got = outputsOf(result, remote.ops);
+    expect(Object.keys(got)).toHaveLength(10);
+    expect(got).toEqual(outputsOf(expected, local.ops));
+    expect(got['make7.table']).toBeInstanceOf(Map);
+    expect(typeof (got['make7.table'] as Map<string, unknown>).get('k2')).toBe('bigint');
+    expect(got['make9.when']).toBeInstanceOf(Date);
+    expect(got['make9.bytes']).toBeInstanceOf(Uint8Array);
+    expect(typeof got['sum9.total']).toBe('bigint');
+  });
+
+  it('settles attempts from stored job state when no event comes: a re-run with the same run id adopts the finished jobs without running them', async () => {
+    await startWorkers('adopt', 1);
+    const graph = new GraphDefinition({ name: 'adopt' });
+    graph.add(new F.Hold({ id: 'once', params: { ms: 0, tag: 5 } }));
+    const first = engineFor('adopt');
+    const second = engineFor('adopt');
+    try {
+      expect((await first.run(graph, { runId: 'adopt-run' })).getOutput('once', 'tag')).toBe(5);
+      const run = second.start(graph, { runId: 'adopt-run' });
+      const progress: EngineEvent[] = [];
+      run.events$.subscribe((event: EngineEvent) => event.type === 'OperationProgress' && progress.push(event));
+      const result = await run.result; // the job exists and is completed: adding it is a no-op, and no event will come
+      expect(result.getOutput('once', 'tag')).toBe(5);
+      expect(progress).toEqual([]); // it did not run again
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it('fails an operation whose module no worker may load, with the resolver\'s reason', async () => {
+    const { Unlisted } = loadUnlisted();
+    const graph = new GraphDefinition({ name: 'unlisted' });
+    graph.add(new Unlisted({ id: 'unlisted' }));
+    const engine = engineFor('same');
+    let result: ExecutionResult;
+    try {
+      result = await engine.run(graph);
+    } finally {
+      await engine.close();
+    }
+    expect(result.status).toBe('failed');
+    expect(result.getErrorMessage()).toMatch(/OperationRefError: Module specifier '\.\/dist\/__fixtures__\/unlisted-operations\.js' is not in this resolver's allow list/);
+  });
+
+  it('has workers refuse a job whose ref names an absolute path or a path outside their root', async () => {
+    const queueName = queueNameOf('same', 'test');
+    const queue = new Queue(queueName, { connection: { url: REDIS_URL }, prefix });
+    const events = new QueueEvents(queueName, { connection: { url: REDIS_URL }, prefix });
+    try {
+      await events.waitUntilReady();
+      const outcomes: JobOutcome[] = [];
+      for (const specifier of [`${PACKAGE_DIR}/dist/__fixtures__/operations.js`, '../workers/dist/__fixtures__/operations.js']) {
+        const ref = { type: 'Hold', version: 1, params: { ms: 0, tag: 1 }, id: 'hold', module: { specifier, export: 'Hold' } };
+        const data = { protocol: 1, ref, runId: 'forged', operationId: 'hold', attempt: 1, inputs: Buffer.from(v8Codec.encode({})).toString('base64') };
+        const job = await queue.add('hold', data, { jobId: jobIdOf('forged', specifier.startsWith('/') ? 'absolute' : 'outside', 1) });
+        outcomes.push((await job.waitUntilFinished(events)) as JobOutcome);
+      }
+      expect(outcomes).toMatchObject([
+        { ok: false, error: { name: 'OperationRefError', message: expect.stringMatching(/is not allowed: use a package name or a path relative to the resolver's root, never an absolute path/) } },
+        { ok: false, error: { name: 'OperationRefError', message: expect.stringMatching(/points outside the resolver's root|not in this resolver's allow list/) } },
+      ]);
+    } finally {
+      await Promise.all([events.close(), queue.close()]);
+    }
+  });
+
+  it('rejects, before any job is added, an operation whose module cannot be found', async () => {
+    @OperationOptions({ resource: 'cpu_bound', module: '@portflow/no-such-operations' })
+    class Missing extends Operation {
+      @Output(Number) one!: OutputPort<number>;
+      execute(): Outputs<Missing> {
+        return { one: 1 };
+      }
+    }
+    const graph = new GraphDefinition({ name: 'missing' });
+    graph.add(new Missing({ id: 'missing' }));
+    const engine = engineFor('never');
+    try {
+      await expect(engine.run(graph)).rejects.toThrow(GraphValidationError);
+      await expect(engine.run(graph)).rejects.toThrow(/@portflow\/no-such-operations/);
+    } finally {
+      await engine.close();
+    }
+    expect(await keysUnder(redis, `${prefix}:${queueNameOf('never', 'test')}`)).toEqual([]);
+  });
+
+  it('cancels mid-run: the waiting job is removed and the running one sees its signal abort', async () => {
+    await startWorkers('cancel', 1, { concurrency: 1 });
+    const graph = new GraphDefinition({ name: 'cancel' });
+    graph.add(new F.Hold({ id: 'a', params: { ms: 600_000, tag: 1 } }));
+    graph.add(new F.Hold({ id: 'b', params: { ms: 600_000, tag: 2 } }));
+    const queueName = queueNameOf('cancel', 'test');
+    const queue = new Queue(queueName, { connection: { url: REDIS_URL }, prefix });
+    const events = new QueueEvents(queueName, { connection: { url: REDIS_URL }, prefix });
+    const engine = engineFor('cancel');
+    try {
+      await events.waitUntilReady();
+      const run = engine.start(graph, { runId: 'cancel-run' });
+      let running: string | undefined;
+      run.events$.subscribe((event: EngineEvent) => {
+        if (event.type === 'OperationProgress' && running === undefined) {
+          running = event.operationId;
+          run.cancel('test cancel');
+        }
+      });
+      const result = await run.result;
+      expect(result.status).toBe('cancelled');
+      await engine.close(); // waits for the cancellations it sent
+      const waiting = running === 'a' ? 'b' : 'a';
+      expect(await queue.getJob(jobIdOf('cancel-run', waiting, 1))).toBeUndefined();
+      const job = await queue.getJob(jobIdOf('cancel-run', running!, 1));
+      const outcome = JSON.parse(JSON.stringify(await job!.waitUntilFinished(events))) as JobOutcome;
+      expect(outcome).toMatchObject({ ok: false, aborted: true, error: { message: expect.stringMatching(/^saw abort: .*test cancel/) } });
+    } finally {
+      await engine.close();
+      await Promise.all([events.close(), queue.close()]);
+    }
+  });
+
+  it('survives kill -9 of a worker holding jobs: stalled jobs run again on the other worker, each result accepted once', async () => {
+    const [victim, survivor] = await startWorkers('loss', 2, { concurrency: 2, lockDuration: 3000, stalledInterval: 1500 });
+    const graph = new GraphDefinition({ name: 'loss' });
+    const holds = [1, 2, 3, 4].map((tag) => new F.Hold({ id: `hold${tag}`, params: { ms: 4000, tag } })); // long enough that the kill lands while the victim holds its jobs, even on a loaded machine
+    for (const op of holds) graph.add(op);
+    const engine = engineFor('loss');
+    const seen: EngineEvent[] = [];
+    let killed: Promise<void> | undefined;
+    try {
+      const run = engine.start(graph, { retainOutputs: true });
+      run.events$.subscribe((event: EngineEvent) => {
+        seen.push(event);
+        if (event.type === 'OperationProgress' && event.data?.pid === victim!.pid) killed ??= victim!.kill();
+      });
+      const result = await run.result;
+      await killed;
+      expect(result.getErrorMessage()).toBeUndefined();
+      expect(holds.map((op) => result.getOutput(op.id, 'tag'))).toEqual([1, 2, 3, 4]);
+    } finally {
+      await engine.close();
+    }
+    expect(killed).toBeDefined();
+    const completed = seen.filter((e) => e.type === 'OperationCompleted').map((e) => (e as { operationId: string }).operationId);
+    expect(completed.sort()).toEqual(holds.map((op) => op.id));
+    expect(seen.filter((e) => e.type === 'OperationRetrying')).toEqual([]);
+    // The jobs the dead worker held started again on the survivor.
+    const starts = seen.filter((e) => e.type === 'OperationProgress').map((e) => ({ op: (e as { operationId: string }).operationId, pid: (e as { data?: { pid?: number } }).data?.pid }));
+    const onVictim = new Set(starts.filter((s) => s.pid === victim!.pid).map((s) => s.op));
+    expect(onVictim.size).toBeGreaterThan(0);
+    for (const op of onVictim) expect(starts).toContainEqual({ op, pid: survivor!.pid });
+  });
+});

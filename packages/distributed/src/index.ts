@@ -1,0 +1,10 @@
+/**
+ * @portflow/distributed: run a graph's operations as BullMQ jobs on worker
+ * processes, on this machine or others, with the engine as coordinator.
+ * @packageDocumentation
+ */
+export { BullMQExecutor, type BullMQExecutorOptions } from './bullmq-executor';
+export { createDistributedEngine, DEFAULT_QUEUES, type DistributedEngineOptions } from './distributed-engine';
+export { startWorker, type WorkerOptions, type DistributedWorker } from './worker';
+export { checkRedisServer, type RedisConnection, type ConfigReader } from './connection';
+export { RedisConfigurationError } from './errors';

@@ -1,0 +1,133 @@
+/**
+ * What travels in a job: the data a coordinator adds, the outcome a worker
+ * returns, and how ids, values and errors are written so they cross JSON.
+ * @internal
+ */
+import { types } from 'node:util';
+import { v8Codec, type OperationRef } from '@portflow/core';
+
+/** Format of {@link JobData}; a worker refuses other versions. */
+export const PROTOCOL_VERSION = 1;
+
+/** The data of one job: one attempt of one operation. */
+export interface JobData {
+  readonly protocol: number;
+  readonly ref: OperationRef;
+  readonly runId: string;
+  readonly operationId: string;
+  readonly attempt: number;
+  /** The inputs record, encoded with `v8Codec`, base64. */
+  readonly inputs: string;
+  /** The run variables that can be encoded, with `v8Codec`, base64. */
+  readonly variables?: string;
+  /** Names of run variables that could not be encoded. */
+  readonly missingVariables?: readonly string[];
+}
+
+/** An error as it crosses processes. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  readonly code?: string;
+}
+
+/** A job's return value: the attempt's outcome. */
+export type JobOutcome =
+  | { readonly ok: true; readonly outputs: string }
+  | { readonly ok: false; readonly error: SerializedError; readonly aborted?: boolean };
+
+/** Progress a worker reports through `job.updateProgress`. */
+export interface JobProgress {
+  readonly fraction: number;
+  readonly message?: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** Escapes `%`, `:` and `.` so that components joined by `.` are unambiguous and BullMQ accepts them. */
+function escapeComponent(s: string): string {
+  return s.replace(/[%:.]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/**
+ * The job id of one attempt: `run.operation.attempt`, each part escaped.
+ * Deterministic, so adding the same attempt twice adds one job; never an
+ * integer and never with `:`, which BullMQ refuses.
+ */
+export function jobIdOf(runId: string, operationId: string, attempt: number): string {
+  return `${escapeComponent(runId)}.${escapeComponent(operationId)}.${attempt}`;
+}
+
+/** `v8Codec` bytes as base64. */
+export function encodeValue(value: unknown): string {
+  return Buffer.from(v8Codec.encode(value)).toString('base64');
+}
+
+/** The value of {@link encodeValue}'s base64. */
+export function decodeValue(base64: string): unknown {
+  return v8Codec.decode(Buffer.from(base64, 'base64'));
+}
+
+/** Anything thrown, as data. */
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error || types.isNativeError(error)) {
+    const e = error as Error & { code?: unknown };
+    return { name: e.name, message: e.message, ...(e.stack === undefined ? {} : { stack: e.stack }), ...(typeof e.code === 'string' ? { code: e.code } : {}) };
+  }
+  return { name: 'NonError', message: typeof error === 'string' ? error : String(error) };
+}
+
+/** An `Error` with the serialized error's name, message, code and the worker's stack. */
+export function deserializeError(s: SerializedError): Error {
+  const error = new Error(s.message) as Error & { code?: string };
+  Object.defineProperty(error, 'name', { value: s.name, writable: true, configurable: true, enumerable: false });
+  if (s.stack !== undefined) Object.defineProperty(error, 'stack', { value: s.stack, writable: true, configurable: true, enumerable: false });
+  if (s.code !== undefined) error.code = s.code;
+  return error;
+}
+
+type ViewConstructor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
+
+/**
+ * Makes top-level values of a decoded record instances of this realm's
+ * classes. `v8.deserialize` builds them in Node's main realm; code in
+ * another realm (a `vm` context, as jest runs tests) would see `instanceof
+ * Map` / `Date` / `Uint8Array` fail, and with them the engine's port checks.
+ * A no-op outside such sandboxes.
+ */
+export function adoptRealm(values: Record<string, unknown>): void {
+  for (const key of Object.keys(values)) {
+    const v = values[key];
+    if (v === null || typeof v !== 'object') continue;
+    if (types.isMap(v)) {
+      if (!(v instanceof Map)) values[key] = new Map(v as Map<unknown, unknown>);
+    } else if (types.isSet(v)) {
+      if (!(v instanceof Set)) values[key] = new Set(v as Set<unknown>);
+    } else if (types.isDate(v)) {
+      if (!(v instanceof Date)) values[key] = new Date((v as Date).getTime());
+    } else if (ArrayBuffer.isView(v) && !Buffer.isBuffer(v)) {
+      const name = (v as { constructor?: { name?: string } }).constructor?.name ?? '';
+      const Local = (globalThis as Record<string, unknown>)[name] as ViewConstructor | undefined;
+      if (typeof Local !== 'function' || v instanceof Local) continue;
+      const view = v as ArrayBufferView;
+      const length = types.isDataView(view) ? view.byteLength : (view as unknown as { length: number }).length;
+      values[key] = new Local(view.buffer, view.byteOffset, length);
+
+    }
+  }
+}
+
+/** Queue names carry the build id, so a worker of another build never takes a job. */
+export function queueNameOf(queue: string, buildId: string): string {
+  return `${queue}-${buildId}`;
+}
+
+/** The pub/sub channel that carries cancel messages for a queue. */
+export function cancelChannelOf(prefix: string, queueName: string): string {
+  return `${prefix}:portflow:cancel:${queueName}`;
+}
+
+/** The key that marks a job cancelled, for workers that take it after the message went out. */
+export function cancelKeyOf(prefix: string, queueName: string, jobId: string): string {
+  return `${prefix}:portflow:cancelled:${queueName}:${jobId}`;
+}

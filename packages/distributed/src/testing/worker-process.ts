@@ -1,0 +1,81 @@
+/** Worker processes for tests: the built `dist/worker-main.js`, started and ended by pid. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as Fixtures from '../__fixtures__/operations';
+import { REDIS_URL } from './redis';
+
+/** The package directory: the workers' root, against which refs name `./dist/__fixtures__/operations.js`. */
+export const PACKAGE_DIR = join(__dirname, '..', '..');
+const WORKER_MAIN = join(PACKAGE_DIR, 'dist', 'worker-main.js');
+const FIXTURE_MODULE = join(PACKAGE_DIR, 'dist', '__fixtures__', 'operations.js');
+const UNLISTED_MODULE = join(PACKAGE_DIR, 'dist', '__fixtures__', 'unlisted-operations.js');
+
+function requireBuilt<T>(file: string): T {
+  if (!existsSync(file)) throw new Error(`${file} is missing: build @portflow/distributed first (npm run build)`);
+  return require(file) as T; // eslint-disable-line @typescript-eslint/no-require-imports
+}
+
+/** The fixture operations, from the build (worker processes load JavaScript). */
+export function loadFixtures(): typeof Fixtures {
+  return requireBuilt(FIXTURE_MODULE);
+}
+
+/** The fixture module no test worker is allowed to load. */
+export function loadUnlisted(): typeof import('../__fixtures__/unlisted-operations') {
+  return requireBuilt(UNLISTED_MODULE);
+}
+
+/** A worker child process. */
+export interface WorkerProcess {
+  readonly pid: number;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<void>;
+  /** SIGTERM (drain), then waits for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL, then waits for the exit. */
+  kill(): Promise<void>;
+}
+
+/** Options of a test worker. */
+export interface SpawnOptions {
+  readonly prefix: string;
+  readonly queue: string;
+  readonly concurrency?: number;
+  readonly lockDuration?: number;
+  readonly stalledInterval?: number;
+}
+
+/** Starts `node dist/worker-main.js` in the package directory and waits for its `ready` line. */
+export function spawnWorker(options: SpawnOptions): Promise<WorkerProcess> {
+  if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: build @portflow/distributed first (npm run build)`);
+  const args = [WORKER_MAIN, '--redis', REDIS_URL, '--prefix', options.prefix, '--queue', options.queue, '--build-id', 'test', '--root', PACKAGE_DIR];
+  args.push('--require', './dist/__fixtures__/operations.js', '--concurrency', String(options.concurrency ?? 1));
+  if (options.lockDuration !== undefined) args.push('--lock-duration', String(options.lockDuration));
+  if (options.stalledInterval !== undefined) args.push('--stalled-interval', String(options.stalledInterval));
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (stdout.includes('ready')) {
+        resolve({
+          pid: child.pid!,
+          exited,
+          async stop() {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+            await exited;
+          },
+          async kill() {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+            await exited;
+          },
+        });
+      }
+    });
+    void exited.then(() => reject(new Error(`worker exited before it was ready: ${stderr}`)));
+  });
+}
