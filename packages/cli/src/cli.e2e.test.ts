@@ -9,6 +9,8 @@ const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
 const plugin = join(__dirname, '__fixtures__', 'test-components.js');
 const dir = mkdtempSync(join(tmpdir(), 'portflow-e2e-'));
 const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, CI: undefined, PORTFLOW_STORE: join(dir, 'store.db') };
+// Each test starts the built binary (and DuckDB with it): an upper bound for a loaded machine, not a wait.
+jest.setTimeout(60_000);
 
 function write(name: string, text: string): string {
   writeFileSync(join(dir, name), text);
@@ -20,17 +22,42 @@ function portflow(...args: string[]) {
   return { code: child.status, stdout: child.stdout, stderr: child.stderr };
 }
 
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves once stdout or stderr contains `text`. */
+  until: (text: string) => Promise<void>;
+  exit: Promise<number | null>;
+}
+
 /** Starts the binary and resolves once its stdout contains `marker`. */
-function startUntil(args: string[], marker: string): Promise<{ child: ChildProcess; output: () => string; exit: Promise<number | null> }> {
+function startUntil(args: string[], marker: string): Promise<Started> {
   const child = spawn(process.execPath, [bin, ...args], { cwd: root, env });
   let stdout = '';
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const waiting: { text: string; done: () => void }[] = [];
+  const check = (): void => {
+    for (const w of [...waiting]) {
+      if (!(stdout + stderr).includes(w.text)) continue;
+      waiting.splice(waiting.indexOf(w), 1);
+      w.done();
+    }
+  };
+  const until = (text: string): Promise<void> =>
+    new Promise((done) => {
+      waiting.push({ text, done });
+      check();
+    });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    check();
+  });
   const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   return new Promise((ready, fail) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (stdout.includes(marker)) ready({ child, output: () => stdout + stderr, exit });
+      check();
+      if (stdout.includes(marker)) ready({ child, output: () => stdout + stderr, until, exit });
     });
     void exit.then(() => fail(new Error(`exited before '${marker}':\n${stdout}${stderr}`)));
   });
@@ -92,7 +119,7 @@ describe('portflow binary', () => {
     const file = write('stubborn.yaml', 'pipeline:\n  - { name: stuck, operation: stubborn }\n');
     const run = await startUntil(['run', file, '--plugin', plugin], '▶ stuck');
     run.child.kill('SIGINT');
-    await new Promise((r) => setTimeout(r, 300));
+    await run.until('SIGINT: cancelling'); // the first SIGINT is handled: the run waits for the stuck step
     expect(run.child.exitCode).toBeNull();
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(130);

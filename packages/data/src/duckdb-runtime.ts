@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
 /**
  * How the process's DuckDB instance is configured. DuckDB runs queries on
@@ -92,7 +92,9 @@ export async function withConnection<T>(signal: AbortSignal | undefined, work: (
   };
   try {
     if (instance === undefined) {
-      const created = DuckDBInstance.create(':memory:', configOf());
+      // Loaded on first use: the native addon takes most of a second to load, which every
+      // `portflow` command would otherwise pay at start-up, data steps or not.
+      const created = import('@duckdb/node-api').then(({ DuckDBInstance: Instance }) => Instance.create(':memory:', configOf()));
       instance = created;
       // A bad setting (e.g. memory_limit) fails this open only: the next step tries again.
       created.catch(() => {
