@@ -1,5 +1,6 @@
 import { InvalidOptionsError, type ErrorSummary, type JsonValue } from '@portflow/core';
 import { ExecutionTransitionError } from './errors';
+import { json, requireId, time } from './store-writes';
 import { EXECUTION_STATUSES, FINISHED_EXECUTION_STATUSES, type ExecutionInput, type ExecutionRecord, type ExecutionStatus, type ExecutionUpdate } from './execution-records';
 
 /** An execution as a backend reads and writes it: JSON as text, absent values as null. @internal */
@@ -51,10 +52,10 @@ export function executionFromRow(row: ExecutionRow): ExecutionRecord {
 /** The row of a new execution; an `InvalidOptionsError` naming every problem when `input` is malformed. @internal */
 export function newExecutionRow(input: ExecutionInput): NewExecutionRow {
   const problems: string[] = [];
-  requireText(problems, 'executionId', input?.executionId);
-  requireText(problems, 'workflow', input?.workflow);
-  if (input?.idempotencyKey !== undefined) requireText(problems, 'idempotencyKey', input.idempotencyKey);
-  const submittedAt = time(problems, 'submittedAt', input?.submittedAt);
+  requireId(problems, 'executionId', input?.executionId);
+  requireId(problems, 'workflow', input?.workflow);
+  if (input?.idempotencyKey !== undefined) requireId(problems, 'idempotencyKey', input.idempotencyKey);
+  const submittedAt = time(problems, 'submittedAt', input?.submittedAt, false);
   if (input?.params === null || typeof input?.params !== 'object' || Array.isArray(input.params)) problems.push('params must be an object of JSON values');
   const params = json(problems, 'params', input?.params);
   if (problems.length > 0) throw new InvalidOptionsError(`execution '${String(input?.executionId)}'`, problems);
@@ -76,12 +77,12 @@ export function newExecutionRow(input: ExecutionInput): NewExecutionRow {
 /** Checks an update's shape at once: an `InvalidOptionsError` naming every problem. @internal */
 export function checkExecutionUpdate(executionId: string, update: ExecutionUpdate): void {
   const problems: string[] = [];
-  requireText(problems, 'executionId', executionId);
+  requireId(problems, 'executionId', executionId);
   if (!EXECUTION_STATUSES.includes(update?.status)) problems.push(`status ${JSON.stringify(update?.status)} is not one of ${EXECUTION_STATUSES.join(', ')}`);
-  if (update?.startedAt !== undefined) time(problems, 'startedAt', update.startedAt);
-  if (update?.finishedAt !== undefined) time(problems, 'finishedAt', update.finishedAt);
+  if (update?.startedAt !== undefined) time(problems, 'startedAt', update.startedAt, false);
+  if (update?.finishedAt !== undefined) time(problems, 'finishedAt', update.finishedAt, false);
   if (FINISHED_EXECUTION_STATUSES.includes(update?.status) && update.finishedAt === undefined) problems.push(`finishedAt is required with status '${update.status}'`);
-  if (update?.runId !== undefined) requireText(problems, 'runId', update.runId);
+  if (update?.runId !== undefined) requireId(problems, 'runId', update.runId);
   if (update?.reason !== undefined && typeof update.reason !== 'string') problems.push(`reason must be a string when given (got ${typeof update.reason})`);
   if (update?.error !== undefined) json(problems, 'error', update.error);
   if (problems.length > 0) throw new InvalidOptionsError(`update of execution '${String(executionId)}'`, problems);
@@ -114,25 +115,3 @@ export function applyExecutionUpdate(row: ExecutionRow, update: ExecutionUpdate,
   };
 }
 
-function requireText(problems: string[], name: string, value: unknown): void {
-  if (typeof value !== 'string' || value === '') problems.push(`${name} must be a non-empty string (got ${JSON.stringify(value) ?? String(value)})`);
-}
-
-function time(problems: string[], name: string, value: unknown): number | undefined {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    problems.push(`${name} must be epoch milliseconds (got ${String(value)})`);
-    return undefined;
-  }
-  return Math.round(value);
-}
-
-function json(problems: string[], name: string, value: unknown): string | undefined {
-  try {
-    const text = JSON.stringify(value);
-    if (text !== undefined) return text;
-    problems.push(`${name} is not JSON data (got ${typeof value})`);
-  } catch (error) {
-    problems.push(`${name} is not JSON data: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return undefined;
-}

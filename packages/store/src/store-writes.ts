@@ -163,7 +163,8 @@ export function eventsWrite(runId: string, events: readonly JournalEventInput[])
   return { kind: 'events', rows };
 }
 
-function requireId(problems: string[], name: string, value: unknown): void {
+/** A problem unless `value` is a non-empty string. @internal */
+export function requireId(problems: string[], name: string, value: unknown): void {
   if (typeof value !== 'string' || value === '') problems.push(`${name} must be a non-empty string (got ${JSON.stringify(value) ?? String(value)})`);
 }
 
@@ -171,8 +172,8 @@ function optionalText(problems: string[], name: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'string') problems.push(`${name} must be a string when given (got ${typeof value})`);
 }
 
-/** Epoch ms rounded to the millisecond; `undefined` for null (when allowed) or after a problem. */
-function time(problems: string[], name: string, value: unknown, nullable: boolean): number | undefined {
+/** Epoch ms rounded to the millisecond; `undefined` for null (when allowed) or after a problem. @internal */
+export function time(problems: string[], name: string, value: unknown, nullable: boolean): number | undefined {
   if (value === null && nullable) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     problems.push(`${name} must be epoch milliseconds${nullable ? ' or null' : ''} (got ${String(value)})`);
@@ -181,7 +182,8 @@ function time(problems: string[], name: string, value: unknown, nullable: boolea
   return Math.round(value);
 }
 
-function json(problems: string[], name: string, value: unknown): string | undefined {
+/** `value` as JSON text, or a problem. @internal */
+export function json(problems: string[], name: string, value: unknown): string | undefined {
   try {
     const text = JSON.stringify(value);
     if (text !== undefined) return text;
