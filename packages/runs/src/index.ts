@@ -15,6 +15,7 @@ export {
   type CloseReport,
 } from './run-manager';
 export type { RunnableWorkflow, PreparedRun, ExecutionParams } from './runnable-workflow';
+export { outlineSteps, type WorkflowOutline, type OutlineStep } from './workflow-outline';
 export { workflowFromText, workflowFromFile, type TextWorkflowOptions } from './workflow-from-text';
 export type { ExecutionEvent, ExecutionStateChanged, ExecutionEngineEvent } from './execution-events';
 export { QueueFullError, UnknownWorkflowError, WorkflowBusyError, RunManagerClosedError } from './errors';

@@ -1,4 +1,5 @@
 import type { GraphDefinition, JsonValue, RunOptions } from '@portflow/core';
+import type { WorkflowOutline } from './workflow-outline';
 
 /** A workflow's parameters: JSON values by name (its declared variables). */
 export type ExecutionParams = Readonly<Record<string, JsonValue>>;
@@ -38,4 +39,6 @@ export interface RunnableWorkflow {
    * `'reject'` throws a `WorkflowBusyError` and creates nothing.
    */
   readonly whenBusy?: 'queue' | 'reject';
+  /** Its steps, parameters and triggers, for a run service to show (workflows from files have one). */
+  readonly outline?: WorkflowOutline;
 }

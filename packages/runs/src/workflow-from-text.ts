@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { checkWorkflow, WorkflowValidationError, type LoadOptions } from '@portflow/workflow';
+import type { JsonValue } from '@portflow/core';
 import type { ExecutionParams, PreparedRun, RunnableWorkflow } from './runnable-workflow';
+import { outlineSteps, type WorkflowOutline } from './workflow-outline';
 
-/** Options of {@link workflowFromText} and {@link workflowFromFile}: how to load it, and its concurrency. */
+/**
+ * Options of {@link workflowFromText} and {@link workflowFromFile}: how to
+ * load it, and its concurrency (overriding the workflow's own `metadata`).
+ */
 export interface TextWorkflowOptions extends Omit<LoadOptions, 'variables'> {
-  /** False: one execution at a time (default true). */
+  /** False: one execution at a time (default: the workflow's `metadata.allowConcurrentExecution`, else true). */
   readonly allowConcurrentExecution?: boolean;
-  /** With `allowConcurrentExecution: false`: wait in line (`'queue'`, default) or refuse (`'reject'`). */
+  /** With `allowConcurrentExecution: false`: wait in line (`'queue'`) or refuse (`'reject'`); default the workflow's `metadata.whenBusy`, else `'queue'`. */
   readonly whenBusy?: 'queue' | 'reject';
 }
 
@@ -17,6 +22,9 @@ export interface TextWorkflowOptions extends Omit<LoadOptions, 'variables'> {
  * on submit: an undeclared one is a `WorkflowValidationError`, and nothing
  * is created. The workflow's `settings.maxParallel` and `failurePolicy`
  * apply per run; the engine's other options are the manager's engine's.
+ * Its `metadata` (`allowConcurrentExecution`, `whenBusy`) apply unless the
+ * options say otherwise; its steps, variables and `triggers` are its
+ * `outline`.
  *
  * @example
  * ```ts
@@ -38,11 +46,23 @@ export function workflowFromText(text: string, options: TextWorkflowOptions): Ru
       },
     };
   };
-  compile({});
+  const check = checkWorkflow(text, load);
+  if (!check.ok) throw new WorkflowValidationError(load.file ?? '<input>', check.problems);
+  const { workflow } = check;
+  const outline: WorkflowOutline = {
+    name: workflow.name,
+    ...(workflow.description === undefined ? {} : { description: workflow.description }),
+    params: workflow.variables as Readonly<Record<string, JsonValue>>,
+    steps: outlineSteps(workflow.graph, workflow.steps),
+    triggers: workflow.triggers,
+  };
+  const concurrent = allowConcurrentExecution ?? workflow.metadata.allowConcurrentExecution;
+  const busy = whenBusy ?? workflow.metadata.whenBusy;
   return {
     prepare: compile,
-    ...(allowConcurrentExecution === undefined ? {} : { allowConcurrentExecution }),
-    ...(whenBusy === undefined ? {} : { whenBusy }),
+    outline,
+    ...(concurrent === undefined ? {} : { allowConcurrentExecution: concurrent }),
+    ...(busy === undefined ? {} : { whenBusy: busy }),
   };
 }
 

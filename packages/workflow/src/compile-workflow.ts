@@ -5,6 +5,7 @@ import { ParamsValidationError } from './errors';
 import { GraphWiring } from './graph-wiring';
 import { StepSource, StepWiring, WorkflowFile, type SourcePosition } from './step-init';
 import { findCycles, type Edge } from './step-cycles';
+import type { WorkflowMetadata, WorkflowTrigger } from './spec/read-service';
 import type { NodePath, StepSpec, WorkflowForm, WorkflowSpec } from './spec/workflow-spec';
 import type { PendingProblem, WorkflowProblem } from './workflow-problem';
 
@@ -41,6 +42,10 @@ export interface CompiledWorkflow {
   readonly variables: Readonly<Record<string, unknown>>;
   /** The workflow's steps in the order written (literal inputs are operations too, but not steps). */
   readonly steps: readonly WorkflowStep[];
+  /** Top-level `metadata`: how a run service treats its executions. */
+  readonly metadata: WorkflowMetadata;
+  /** Top-level `triggers`: webhooks and schedules a run service starts it from. */
+  readonly triggers: readonly WorkflowTrigger[];
   /** What was accepted but is worth telling (an ignored setting), with positions; not problems. */
   readonly notices: readonly WorkflowProblem[];
 }
@@ -139,6 +144,8 @@ export function compileSpec(
     graph,
     engineOptions: Object.freeze({ ...spec.engine }),
     variables: Object.freeze({ ...spec.variables }),
+    metadata: spec.metadata,
+    triggers: spec.triggers,
     steps: spec.steps.map((s) => ({ name: s.name, component: s.component!, operation: operations.get(s.name)! })),
   };
 }

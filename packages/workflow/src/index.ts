@@ -12,6 +12,7 @@ export { StepInit, StepSource, StepWiring, WorkflowFile, type SourcePosition } f
 export { validateParams, paramNames, type ParamsResult } from './params-validation';
 export { checkWorkflow, loadWorkflow, loadWorkflowFile, type LoadOptions, type CheckResult } from './load-workflow';
 export type { CompiledWorkflow, WorkflowStep } from './compile-workflow';
+export type { WorkflowMetadata, WorkflowTrigger } from './spec/read-service';
 export type { WorkflowForm } from './spec/workflow-spec';
 export { formatProblem, type WorkflowProblem, type WorkflowProblemCode } from './workflow-problem';
 export { parseVariableAssignment } from './expressions';

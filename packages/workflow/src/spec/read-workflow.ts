@@ -4,11 +4,12 @@ import { substitute } from '../expressions';
 import type { PendingProblem } from '../workflow-problem';
 import { FieldReader } from './fields';
 import { readEngineSettings } from './read-settings';
+import { readMetadata, readTriggers } from './read-service';
 import { NAME_RULE, readSteps, FORM_KEYS } from './read-steps';
 import type { WorkflowForm, WorkflowSpec } from './workflow-spec';
 
 /** Top-level keys both forms accept. @internal */
-export const COMMON_KEYS = ['name', 'description', 'variables', 'settings', 'plugins', '$schema'] as const;
+export const COMMON_KEYS = ['name', 'description', 'variables', 'settings', 'plugins', 'metadata', 'triggers', '$schema'] as const;
 
 /** Top-level keys of each form. @internal */
 export const TOP_LEVEL_KEYS: Record<WorkflowForm, readonly string[]> = {
@@ -72,6 +73,8 @@ export function readWorkflow(value: unknown, options: ReadOptions): { spec: Work
       engine: readEngineSettings(fields, doc.settings, ['settings']),
       variables,
       plugins,
+      metadata: readMetadata(fields, doc.metadata, ['metadata']),
+      triggers: readTriggers(fields, doc.triggers, ['triggers']),
       steps: readSteps(fields, form, doc[FORM_KEYS[form].list]),
     },
     problems,

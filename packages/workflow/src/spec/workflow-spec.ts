@@ -1,4 +1,5 @@
 import type { EngineOptions, OperationSettings } from '@portflow/core';
+import type { WorkflowMetadata, WorkflowTrigger } from './read-service';
 
 /** A path from the document root: keys and list indices. @internal */
 export type NodePath = readonly (string | number)[];
@@ -41,5 +42,7 @@ export interface WorkflowSpec {
   readonly engine: EngineOptions;
   readonly variables: Readonly<Record<string, unknown>>;
   readonly plugins: readonly { readonly path: string; readonly at: NodePath }[];
+  readonly metadata: WorkflowMetadata;
+  readonly triggers: readonly WorkflowTrigger[];
   readonly steps: readonly StepSpec[];
 }
