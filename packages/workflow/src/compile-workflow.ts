@@ -1,7 +1,7 @@
 import { GraphDefinition, type EngineOptions, type Operation } from '@portflow/core';
 import { suggestion } from './closest-names';
 import type { ComponentRegistry } from './component-registry';
-import { ParamsValidationError } from './errors';
+import { ParamsValidationError, PathOutsideRootsError } from './errors';
 import { GraphWiring } from './graph-wiring';
 import { StepSource, StepWiring, WorkflowFile, type SourcePosition } from './step-init';
 import { findCycles, type Edge } from './step-cycles';
@@ -169,6 +169,10 @@ function createStep(step: StepSpec, registry: ComponentRegistry, file: WorkflowF
     const source = new StepSource(step.name, file.path, (paramPath) => locate([...step.paramsPath, ...paramPath]));
     return registry.create(step.component, step.params, { id: step.name, ...step.settings }, { wiring, file, source });
   } catch (error) {
+    if (error instanceof PathOutsideRootsError) {
+      problems.push({ code: 'path-outside-roots', message: `Step '${step.name}' (${step.component}): ${error.message}.`, hint: 'paths are relative to the workflow file; they may not leave the folders it is allowed (roots)', path: step.paramsPath });
+      return undefined;
+    }
     if (!(error instanceof ParamsValidationError)) {
       problems.push({
         code: 'component-error',

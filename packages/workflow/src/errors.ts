@@ -83,3 +83,20 @@ export class PluginLoadError extends PortflowError {
     super('PORTFLOW_PLUGIN', message, options);
   }
 }
+
+/**
+ * A step named a file outside the folders the workflow may use (the
+ * `roots` of its load options; the run service confines workflows to their
+ * folder by default, so request parameters cannot point anywhere else). The
+ * message names the path as written, not the host's folders.
+ */
+export class PathOutsideRootsError extends PortflowError {
+  override readonly name = 'PathOutsideRootsError';
+
+  constructor(
+    /** The path as the step gave it. */
+    readonly path: string,
+  ) {
+    super('PORTFLOW_PATH_OUTSIDE_ROOTS', `Path '${path}' is outside the folders this workflow may use; use a path inside the workflow's folder`);
+  }
+}

@@ -24,6 +24,7 @@ export {
   ParamsValidationError,
   UnknownComponentError,
   PluginLoadError,
+  PathOutsideRootsError,
   type ParamsIssue,
 } from './errors';
 export { BUILTIN_COMPONENTS, builtinRegistry } from './components/builtin-components';

@@ -23,6 +23,12 @@ export interface LoadOptions {
   allowPlugins?: boolean;
   /** Name of the file the text came from, for messages and relative paths (default `<input>`). */
   file?: string;
+  /**
+   * Folders the steps' files must stay inside (read, written, or a
+   * command's working directory): a path outside them is a
+   * `path-outside-roots` problem. Default: anywhere.
+   */
+  roots?: readonly string[];
 }
 
 /** The outcome of {@link checkWorkflow}: the compiled workflow, or every problem found. */
@@ -50,7 +56,7 @@ export function checkWorkflow(text: string, options: LoadOptions): CheckResult {
   pending.push(...readProblems);
   let compiled: Omit<CompiledWorkflow, 'file' | 'notices'> | undefined;
   if (spec !== undefined) {
-    const workflowFile = new WorkflowFile(options.file);
+    const workflowFile = new WorkflowFile(options.file, undefined, options.roots);
     let registry = options.registry;
     if (spec.plugins.length > 0) {
       registry = registry.fork();

@@ -1,5 +1,7 @@
 import type { CacheSetting, OperationInit, ResourceHint, RetryPolicy } from '@portflow/core';
-import { dirname, resolve } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { PathOutsideRootsError } from './errors';
 
 /**
  * The per-step settings of a workflow step, injected into a component's
@@ -79,19 +81,45 @@ export class StepWiring {
 export class WorkflowFile {
   /** Directory relative paths are resolved against. */
   readonly directory: string;
+  /** Folders every resolved path must stay inside (symbolic links followed); empty: anywhere. */
+  readonly roots: readonly string[];
 
   constructor(
     /** The workflow's path, or undefined when it came from a string. */
     readonly path: string | undefined,
     directory?: string,
+    roots: readonly string[] = [],
   ) {
     this.directory = directory ?? (path === undefined ? process.cwd() : dirname(resolve(path)));
+    this.roots = roots.map((root) => realPath(resolve(root)));
   }
 
-  /** `relative` resolved against {@link WorkflowFile.directory}; absolute paths are kept. */
+  /**
+   * `relative` resolved against {@link WorkflowFile.directory}; absolute
+   * paths are kept. With `roots`, a path that is (or, through a symbolic
+   * link, leads) outside all of them throws a {@link PathOutsideRootsError}.
+   */
   resolve(relative: string): string {
-    return resolve(this.directory, relative);
+    const full = resolve(this.directory, relative);
+    if (this.roots.length > 0) {
+      const real = realPath(full);
+      if (!this.roots.some((root) => real === root || real.startsWith(root.endsWith(sep) ? root : root + sep))) throw new PathOutsideRootsError(relative);
+    }
+    return full;
   }
+}
+
+/** The path with symbolic links of its longest existing prefix resolved (the rest does not exist yet). */
+function realPath(path: string): string {
+  let existing = path;
+  const rest: string[] = [];
+  while (!existsSync(existing)) {
+    const parent = dirname(existing);
+    if (parent === existing) return path;
+    rest.unshift(basename(existing));
+    existing = parent;
+  }
+  return join(realpathSync(existing), ...rest);
 }
 
 /** A 1-based line and column in a workflow file. */

@@ -11,6 +11,7 @@ export type WorkflowProblemCode =
   | 'missing-param'
   | 'invalid-param'
   | 'component-error'
+  | 'path-outside-roots'
   | 'unknown-step'
   | 'unknown-data'
   | 'duplicate-data'
