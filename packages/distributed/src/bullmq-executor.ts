@@ -2,10 +2,9 @@ import { resolve } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { serializationProblem, type ExecutionContext, type Operation, type OperationExecutor, type OperationRef } from '@portflow/core';
-import { workerReasons } from '@portflow/workers';
+import { adoptRealm, workerReasons } from '@portflow/workers';
 import { bullmqConnection, checkRedisServer, redisOptions, type RedisConnection } from './connection';
 import {
-  adoptRealm,
   cancelChannelOf,
   cancelKeyOf,
   decodeValue,
@@ -18,6 +17,8 @@ import {
   type JobOutcome,
   type JobProgress,
 } from './protocol';
+import { NoWorkerError } from './errors';
+import { readFleet } from './fleet';
 import { remoteRef } from './remote-ref';
 
 /** Options of a {@link BullMQExecutor}. */
@@ -43,7 +44,18 @@ export interface BullMQExecutorOptions {
    * best effort, and this settles an attempt whose event was lost.
    */
   reconcileMs?: number;
+  /**
+   * Before a run's first job on this queue, check that a live worker (a
+   * heartbeat, see `listWorkers`) serves the queue with this build id, and
+   * fail the operation with a {@link NoWorkerError} at once if none does
+   * (default true). Turn it off when workers start only once jobs wait
+   * (autoscaling on queue length): jobs then wait for a worker.
+   */
+  checkWorkers?: boolean;
 }
+
+/** How many runs' successful worker checks an executor remembers. */
+const CHECKED_RUNS = 256;
 
 interface PendingAttempt {
   readonly jobId: string;
@@ -86,6 +98,10 @@ const encodedVariables = new WeakMap<object, { variables?: string; missingVariab
  * ```
  */
 export class BullMQExecutor implements OperationExecutor {
+  /** The queue's logical name (`cpu`). */
+  readonly queue: string;
+  /** The build id workers must have to take its jobs. */
+  readonly buildId: string;
   /** The queue's Redis name: `queue-buildId`. */
   readonly queueName: string;
   /** The key prefix. */
@@ -94,6 +110,9 @@ export class BullMQExecutor implements OperationExecutor {
   readonly root: string;
   readonly #connection: RedisConnection;
   readonly #reconcileMs: number;
+  readonly #checkWorkers: boolean;
+  /** Runs whose check found a worker (or is under way), oldest first. */
+  readonly #checked = new Map<string, Promise<void>>();
   readonly #pending = new Map<string, PendingAttempt>();
   readonly #cancelling = new Set<Promise<void>>();
   readonly #toCancel: { jobId: string; message: string }[] = [];
@@ -114,6 +133,9 @@ export class BullMQExecutor implements OperationExecutor {
     this.queueName = queueNameOf(options.queue, options.buildId ?? 'dev');
     this.root = resolve(options.root ?? process.cwd());
     this.#reconcileMs = options.reconcileMs ?? 1000;
+    this.queue = options.queue;
+    this.buildId = options.buildId ?? 'dev';
+    this.#checkWorkers = options.checkWorkers ?? true;
   }
 
   /** Outcomes accepted so far: one per attempt at most. */
@@ -165,6 +187,8 @@ export class BullMQExecutor implements OperationExecutor {
     };
     await this.#ensureReady();
     context.signal.throwIfAborted();
+    if (this.#checkWorkers) await this.#checkServed(context.runId, context.operationId);
+    context.signal.throwIfAborted();
     const queue = this.#queue!;
     const jobId = jobIdOf(context.runId, context.operationId, context.attempt);
     return new Promise((resolvePromise, rejectPromise) => {
@@ -203,6 +227,40 @@ export class BullMQExecutor implements OperationExecutor {
     return this.#ready;
   }
 
+  /**
+   * Once per run (a failed check is tried again by the next attempt): a live
+   * worker serves this queue and build, or a {@link NoWorkerError}.
+   */
+  #checkServed(runId: string, operationId: string): Promise<void> {
+    let check = this.#checked.get(runId);
+    if (check === undefined) {
+      check = this.#findWorker(operationId);
+      this.#checked.set(runId, check);
+      check.catch(() => this.#checked.delete(runId));
+      if (this.#checked.size > CHECKED_RUNS) this.#checked.delete(this.#checked.keys().next().value!);
+    }
+    return check;
+  }
+
+  async #findWorker(operationId: string): Promise<void> {
+    const fleet = await readFleet(this.#redis!, this.prefix);
+    if (fleet.some((worker) => worker.queueNames.includes(this.queueName))) return;
+    const otherBuilds = [...new Set(fleet.filter((w) => w.queues.includes(this.queue)).map((w) => w.buildId))];
+    const redis = typeof this.#connection === 'string' ? redactedUrl(this.#connection) : `redis://${this.#connection.host ?? '127.0.0.1'}:${this.#connection.port ?? 6379}`;
+    const command = `portflow worker --redis ${redis} --prefix ${this.prefix} --queue ${this.queue} --build-id ${this.buildId} --require <your operations module>`;
+    throw new NoWorkerError(
+      this.queue,
+      this.buildId,
+      `Operation '${operationId}' cannot run: no live worker serves queue '${this.queue}' with build id '${this.buildId}' (Redis queue '${this.queueName}', key prefix '${this.prefix}'), so its job would wait forever. ` +
+        (otherBuilds.length > 0
+          ? `Workers serve queue '${this.queue}' for build id ${otherBuilds.map((b) => `'${b}'`).join(', ')} only: coordinator and workers must use the same build id. `
+          : fleet.length > 0
+            ? `The live workers under this prefix serve ${[...new Set(fleet.flatMap((w) => w.queues))].map((q) => `'${q}'`).join(', ')}. `
+            : 'No worker at all has a heartbeat under this prefix. ') +
+        `Start one where the operations are built: ${command} (list the fleet with 'portflow workers --redis ${redis} --prefix ${this.prefix}')`,
+    );
+  }
+
   #onOutcome(jobId: string, returnvalue: unknown): void {
     if (!this.#pending.has(jobId)) return;
     let outcome: JobOutcome;
@@ -217,7 +275,7 @@ export class BullMQExecutor implements OperationExecutor {
     if (!outcome.ok) return this.#settle(jobId, { error: deserializeError(outcome.error) });
     try {
       const outputs = decodeValue(outcome.outputs) as Record<string, unknown>;
-      if (outputs !== null && typeof outputs === 'object') adoptRealm(outputs);
+      adoptRealm(outputs);
       this.#settle(jobId, { outputs });
     } catch (error) {
       this.#settle(jobId, { error });
@@ -342,4 +400,15 @@ function variablesOf(all: Readonly<Record<string, unknown>>): { variables?: stri
     encodedVariables.set(all, cached);
   }
   return cached;
+}
+
+/** A Redis URL without its password, for messages. */
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
 }

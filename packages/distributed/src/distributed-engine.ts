@@ -21,6 +21,8 @@ export interface DistributedEngineOptions extends Omit<EngineOptions, 'executors
   root?: string;
   /** See {@link BullMQExecutorOptions.reconcileMs}. */
   reconcileMs?: number;
+  /** See {@link BullMQExecutorOptions.checkWorkers} (default true: an operation whose queue no live worker serves fails at once). */
+  checkWorkers?: boolean;
   /** More executors, for keys `queues` does not name. */
   executors?: EngineOptions['executors'];
 }
@@ -44,13 +46,13 @@ export const DEFAULT_QUEUES: Readonly<Record<string, string>> = Object.freeze({ 
  * ```
  */
 export function createDistributedEngine(options: DistributedEngineOptions): ExecutionEngine {
-  const { connection, prefix, buildId, queues = DEFAULT_QUEUES, root, reconcileMs, executors: extra, ...engineOptions } = options;
+  const { connection, prefix, buildId, queues = DEFAULT_QUEUES, root, reconcileMs, checkWorkers, executors: extra, ...engineOptions } = options;
   const byQueue = new Map<string, BullMQExecutor>();
   const executors: Record<string, OperationExecutor> = { ...extra } as Record<string, OperationExecutor>;
   for (const [key, queue] of Object.entries(queues)) {
     let executor = byQueue.get(queue);
     if (executor === undefined) {
-      executor = new BullMQExecutor({ connection, queue, prefix, buildId, root, reconcileMs });
+      executor = new BullMQExecutor({ connection, queue, prefix, buildId, root, reconcileMs, checkWorkers });
       byQueue.set(queue, executor);
     }
     executors[key] = executor;

@@ -2,6 +2,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ExecutionEngine, GraphDefinition, v8Codec, GraphValidationError, Operation, OperationOptions, Output, Value, type EngineEvent, type ExecutionResult, type OutputPort, type Outputs } from '@portflow/core';
 import { createDistributedEngine } from './distributed-engine';
+import { listWorkers } from './fleet';
 import { jobIdOf, queueNameOf, type JobOutcome } from './protocol';
 import { connectTestRedis, deleteKeysUnder, keysUnder, REDIS_URL, testPrefix } from './testing/redis';
 import { loadFixtures, loadUnlisted, PACKAGE_DIR, spawnWorker, type WorkerProcess } from './testing/worker-process';
@@ -18,7 +19,7 @@ function engineFor(queue: string): ExecutionEngine {
   return createDistributedEngine({ connection: REDIS_URL, prefix, buildId: 'test', root: PACKAGE_DIR, queues: { cpu_bound: queue }, reconcileMs: 500 });
 }
 
-async function startWorkers(queue: string, count: number, options: { concurrency?: number; lockDuration?: number; stalledInterval?: number } = {}): Promise<WorkerProcess[]> {
+async function startWorkers(queue: string, count: number, options: { concurrency?: number; threads?: number; lockDuration?: number; stalledInterval?: number; cli?: boolean } = {}): Promise<WorkerProcess[]> {
   const started = await Promise.all(Array.from({ length: count }, () => spawnWorker({ prefix, queue, ...options })));
   workers.push(...started);
   return started;
@@ -37,6 +38,10 @@ function valuesGraph(): { graph: GraphDefinition; ops: Operation[] } {
     graph.connect(make, 'bytes', sum, 'bytes');
     ops.push(make, sum);
   }
+  const big = new F.Megabyte({ id: 'megabyte', params: { seed: 42 } });
+  const check = new F.Checksum({ id: 'checksum' });
+  graph.connect(big, 'data', check, 'data');
+  ops.push(big, check);
   return { graph, ops };
 }
 
@@ -60,29 +65,80 @@ afterAll(async () => {
 });
 
 describe('createDistributedEngine', () => {
-  it('gives the same outputs as a local engine, Map, Date, Uint8Array and bigint values included, with two worker processes', async () => {
-    await startWorkers('same', 2, { concurrency: 2 });
+  it('gives the same outputs and events as a local engine, Map, Date, Uint8Array, bigint and a 1 MiB output included, with two `portflow worker` processes', async () => {
+    const cliWorkers = await startWorkers('same', 2, { concurrency: 2, cli: true });
+    for (const w of cliWorkers) expect(w.stdout()).toMatch(/^portflow worker ready: pid \d+, queue same \(build test\), concurrency 2, threads 2, prefix pftest-/);
+    const completedIn = (run: { events$: { subscribe(f: (e: EngineEvent) => void): unknown } }): string[] => {
+      const ids: string[] = [];
+      run.events$.subscribe((event: EngineEvent) => event.type === 'OperationCompleted' && ids.push(event.operationId));
+      return ids;
+    };
     const local = valuesGraph();
-    const expected = await new ExecutionEngine().run(local.graph, { retainOutputs: true });
+    const localEngine = new ExecutionEngine();
+    const localRun = localEngine.start(local.graph, { retainOutputs: true });
+    const localCompleted = completedIn(localRun);
+    const expected = await localRun.result;
+    await localEngine.close();
     expect(expected.status).toBe('succeeded');
 
     const remote = valuesGraph();
     const engine = engineFor('same');
     let result: ExecutionResult;
+    let remoteCompleted: string[];
     try {
-      result = await engine.run(remote.graph, { retainOutputs: true });
+      const run = engine.start(remote.graph, { retainOutputs: true });
+      remoteCompleted = completedIn(run);
+      result = await run.result;
     } finally {
       await engine.close();
     }
     expect(result.getErrorMessage()).toBeUndefined();
     const got = outputsOf(result, remote.ops);
-    expect(Object.keys(got)).toHaveLength(10);
+    expect(Object.keys(got)).toHaveLength(12);
     expect(got).toEqual(outputsOf(expected, local.ops));
+    expect(remoteCompleted.sort()).toEqual(localCompleted.sort());
+    expect(remoteCompleted).toHaveLength(8); // seed7, seed9, make7, make9, sum7, sum9, megabyte, checksum
     expect(got['make7.table']).toBeInstanceOf(Map);
     expect(typeof (got['make7.table'] as Map<string, unknown>).get('k2')).toBe('bigint');
     expect(got['make9.when']).toBeInstanceOf(Date);
     expect(got['make9.bytes']).toBeInstanceOf(Uint8Array);
     expect(typeof got['sum9.total']).toBe('bigint');
+    expect(got['megabyte.data']).toBeInstanceOf(Uint8Array);
+    expect((got['megabyte.data'] as Uint8Array).byteLength).toBe(1024 * 1024);
+    expect((got['checksum.digest'] as Map<string, number>).get('length')).toBe(1024 * 1024);
+
+    // SIGTERM drains them; they exit 0 and take their heartbeats with them.
+    await Promise.all(cliWorkers.map((w) => w.stop()));
+    expect(await Promise.all(cliWorkers.map((w) => w.exited))).toEqual([0, 0]);
+    expect((await listWorkers({ connection: REDIS_URL, prefix })).filter((w) => w.queues.includes('same'))).toEqual([]);
+  });
+
+  it('runs a cpu_bound operation that computes synchronously for longer than lockDuration once, on a thread: the worker keeps its lock', async () => {
+    await startWorkers('spin', 2, { concurrency: 1, threads: 1, lockDuration: 1000, stalledInterval: 500 });
+    const graph = new GraphDefinition({ name: 'spin' });
+    graph.add(new F.Spin({ id: 'spin', params: { ms: 3000 } }));
+    const engine = engineFor('spin');
+    const starts: { pid?: number; mainThread?: boolean }[] = [];
+    let result: ExecutionResult;
+    try {
+      const run = engine.start(graph, { runId: 'spin-run' });
+      run.events$.subscribe((event: EngineEvent) => event.type === 'OperationProgress' && starts.push((event.data ?? {}) as { pid?: number; mainThread?: boolean }));
+      result = await run.result;
+    } finally {
+      await engine.close();
+    }
+    expect(result.getErrorMessage()).toBeUndefined();
+    expect(result.getOutput('spin', 'spins')).toBe(1);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]!.mainThread).toBe(false);
+    const queue = new Queue(queueNameOf('spin', 'test'), { connection: { url: REDIS_URL }, prefix });
+    try {
+      const job = await queue.getJob(jobIdOf('spin-run', 'spin', 1));
+      expect(job).toBeDefined();
+      expect({ attemptsStarted: job!.attemptsStarted, stalledCounter: job!.stalledCounter }).toEqual({ attemptsStarted: 1, stalledCounter: 0 });
+    } finally {
+      await queue.close();
+    }
   });
 
   it('settles attempts from stored job state when no event comes: a re-run with the same run id adopts the finished jobs without running them', async () => {
@@ -105,10 +161,11 @@ describe('createDistributedEngine', () => {
   });
 
   it('fails an operation whose module no worker may load, with the resolver\'s reason', async () => {
+    await startWorkers('unlisted', 1);
     const { Unlisted } = loadUnlisted();
     const graph = new GraphDefinition({ name: 'unlisted' });
     graph.add(new Unlisted({ id: 'unlisted' }));
-    const engine = engineFor('same');
+    const engine = engineFor('unlisted');
     let result: ExecutionResult;
     try {
       result = await engine.run(graph);
@@ -120,7 +177,8 @@ describe('createDistributedEngine', () => {
   });
 
   it('has workers refuse a job whose ref names an absolute path or a path outside their root', async () => {
-    const queueName = queueNameOf('same', 'test');
+    await startWorkers('forged', 1);
+    const queueName = queueNameOf('forged', 'test');
     const queue = new Queue(queueName, { connection: { url: REDIS_URL }, prefix });
     const events = new QueueEvents(queueName, { connection: { url: REDIS_URL }, prefix });
     try {
@@ -202,8 +260,10 @@ describe('createDistributedEngine', () => {
     const engine = engineFor('loss');
     const seen: EngineEvent[] = [];
     let killed: Promise<void> | undefined;
+    let runId = '';
     try {
       const run = engine.start(graph, { retainOutputs: true });
+      runId = run.runId;
       run.events$.subscribe((event: EngineEvent) => {
         seen.push(event);
         if (event.type === 'OperationProgress' && event.data?.pid === victim!.pid) killed ??= victim!.kill();
@@ -219,10 +279,16 @@ describe('createDistributedEngine', () => {
     const completed = seen.filter((e) => e.type === 'OperationCompleted').map((e) => (e as { operationId: string }).operationId);
     expect(completed.sort()).toEqual(holds.map((op) => op.id));
     expect(seen.filter((e) => e.type === 'OperationRetrying')).toEqual([]);
-    // The jobs the dead worker held started again on the survivor.
-    const starts = seen.filter((e) => e.type === 'OperationProgress').map((e) => ({ op: (e as { operationId: string }).operationId, pid: (e as { data?: { pid?: number } }).data?.pid }));
+    // The jobs the dead worker held started again on the survivor, with the same idempotency key.
+    const starts = seen
+      .filter((e) => e.type === 'OperationProgress')
+      .map((e) => ({ op: (e as { operationId: string }).operationId, pid: (e as { data?: { pid?: number } }).data?.pid, key: (e as { data?: { key?: string } }).data?.key }));
     const onVictim = new Set(starts.filter((s) => s.pid === victim!.pid).map((s) => s.op));
     expect(onVictim.size).toBeGreaterThan(0);
-    for (const op of onVictim) expect(starts).toContainEqual({ op, pid: survivor!.pid });
+    for (const op of onVictim) {
+      const key = `${runId}/${op}`;
+      expect(starts).toContainEqual({ op, pid: victim!.pid, key });
+      expect(starts).toContainEqual({ op, pid: survivor!.pid, key });
+    }
   });
 });

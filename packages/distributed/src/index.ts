@@ -6,5 +6,6 @@
 export { BullMQExecutor, type BullMQExecutorOptions } from './bullmq-executor';
 export { createDistributedEngine, DEFAULT_QUEUES, type DistributedEngineOptions } from './distributed-engine';
 export { startWorker, type WorkerOptions, type DistributedWorker } from './worker';
+export { listWorkers, type ListWorkersOptions, type WorkerInfo } from './fleet';
 export { checkRedisServer, type RedisConnection, type ConfigReader } from './connection';
-export { RedisConfigurationError } from './errors';
+export { NoWorkerError, RedisConfigurationError } from './errors';

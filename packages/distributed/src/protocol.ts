@@ -86,37 +86,6 @@ export function deserializeError(s: SerializedError): Error {
   return error;
 }
 
-type ViewConstructor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
-
-/**
- * Makes top-level values of a decoded record instances of this realm's
- * classes. `v8.deserialize` builds them in Node's main realm; code in
- * another realm (a `vm` context, as jest runs tests) would see `instanceof
- * Map` / `Date` / `Uint8Array` fail, and with them the engine's port checks.
- * A no-op outside such sandboxes.
- */
-export function adoptRealm(values: Record<string, unknown>): void {
-  for (const key of Object.keys(values)) {
-    const v = values[key];
-    if (v === null || typeof v !== 'object') continue;
-    if (types.isMap(v)) {
-      if (!(v instanceof Map)) values[key] = new Map(v as Map<unknown, unknown>);
-    } else if (types.isSet(v)) {
-      if (!(v instanceof Set)) values[key] = new Set(v as Set<unknown>);
-    } else if (types.isDate(v)) {
-      if (!(v instanceof Date)) values[key] = new Date((v as Date).getTime());
-    } else if (ArrayBuffer.isView(v) && !Buffer.isBuffer(v)) {
-      const name = (v as { constructor?: { name?: string } }).constructor?.name ?? '';
-      const Local = (globalThis as Record<string, unknown>)[name] as ViewConstructor | undefined;
-      if (typeof Local !== 'function' || v instanceof Local) continue;
-      const view = v as ArrayBufferView;
-      const length = types.isDataView(view) ? view.byteLength : (view as unknown as { length: number }).length;
-      values[key] = new Local(view.buffer, view.byteOffset, length);
-
-    }
-  }
-}
-
 /** Queue names carry the build id, so a worker of another build never takes a job. */
 export function queueNameOf(queue: string, buildId: string): string {
   return `${queue}-${buildId}`;

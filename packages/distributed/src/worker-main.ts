@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
  * A worker process: `node dist/worker-main.js --redis URL --queue Q
- * [--prefix P] [--build-id B] [--concurrency N] [--root DIR]
- * [--require ./dist/ops.js ...] [--lock-duration MS] [--stalled-interval MS]`.
- * Prints `ready <pid>` when it takes jobs; SIGTERM or SIGINT drains it (the
- * running jobs finish) and exits. (`portflow worker` will wrap this.)
+ * [--queue Q2 ...] [--prefix P] [--build-id B] [--concurrency N]
+ * [--threads T] [--root DIR] [--require ./dist/ops.js ...]
+ * [--lock-duration MS] [--stalled-interval MS]`. Prints `ready <pid>` when
+ * it takes jobs; SIGTERM or SIGINT drains it (the running jobs finish) and
+ * exits. `portflow worker` (in `@portflow/cli`) is the same with a CLI's
+ * help and output; this entry needs no CLI installed.
  * @internal
  */
 import { createLogger } from '@portflow/core';
@@ -20,17 +22,17 @@ function parse(argv: readonly string[]): WorkerOptions {
     i++;
   }
   const one = (name: string): string | undefined => values.get(name)?.at(-1);
-  const number = (name: string): number | undefined => {
+  const number = (name: string, min = 1): number | undefined => {
     const v = one(name);
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number >= 1 (got ${v})`);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number >= ${min} (got ${v})`);
     return n;
   };
   const redis = one('redis');
-  const queue = one('queue');
+  const queue = values.get('queue');
   if (redis === undefined || queue === undefined) throw new Error('--redis URL and --queue NAME are required');
-  const known = new Set(['redis', 'queue', 'prefix', 'build-id', 'concurrency', 'root', 'require', 'lock-duration', 'stalled-interval']);
+  const known = new Set(['redis', 'queue', 'prefix', 'build-id', 'concurrency', 'threads', 'root', 'require', 'lock-duration', 'stalled-interval']);
   for (const name of values.keys()) if (!known.has(name)) throw new Error(`unknown option --${name}`);
   const options: WorkerOptions = {
     connection: redis,
@@ -40,6 +42,7 @@ function parse(argv: readonly string[]): WorkerOptions {
     ...(one('root') === undefined ? {} : { root: one('root') }),
     ...(values.has('require') ? { require: values.get('require') } : {}),
     concurrency: number('concurrency') ?? 1,
+    threads: number('threads', 0),
     lockDuration: number('lock-duration'),
     stalledInterval: number('stalled-interval'),
   };

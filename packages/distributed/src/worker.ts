@@ -1,8 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ModuleResolver, silentLogger, type ExecutionContext, type Logger } from '@portflow/core';
+import { InvalidOptionsError, ModuleResolver, silentLogger, type ExecutionContext, type Logger, type Operation } from '@portflow/core';
+import { createWorkerExecutor, WORKER_RESOURCES, type WorkerPoolExecutor } from '@portflow/workers';
 import { bullmqConnection, checkRedisServer, redisOptions, type RedisConnection } from './connection';
+import { Heartbeat, type WorkerInfo } from './fleet';
 import {
   cancelChannelOf,
   cancelKeyOf,
@@ -20,14 +24,29 @@ import {
 export interface WorkerOptions {
   /** Where Redis is. */
   connection: RedisConnection;
-  /** The queue's logical name (`cpu`); the worker takes jobs of this queue and build. */
-  queue: string;
+  /**
+   * The queue's logical name (`cpu`), or several: the worker takes jobs of
+   * these queues and its build id (one BullMQ worker per queue, each with
+   * `concurrency`).
+   */
+  queue: string | readonly string[];
   /** Prefix of every Redis key (default `portflow`): the coordinator's. */
   prefix?: string;
   /** The build id (default `dev`): the coordinator's. */
   buildId?: string;
-  /** Jobs run at once (default 1). */
+  /** Jobs run at once, per queue (default 1). */
   concurrency?: number;
+  /**
+   * Worker threads (a `@portflow/workers` piscina pool, started on first
+   * use) that run `cpu_bound` and `memory_bound` operations, so that the
+   * worker's event loop stays free to renew its jobs' locks (default:
+   * `concurrency` × the number of queues). `0` runs them on the event loop:
+   * then an operation that computes synchronously for longer than
+   * `lockDuration` loses its lock and runs twice. Other operations
+   * (`io_bound`, `network_bound`, and `@MainThread()` ones) always run on
+   * the event loop.
+   */
+  threads?: number;
   /** The directory relative module specifiers resolve against (default: the current directory); packages are looked up from it. */
   root?: string;
   /**
@@ -47,43 +66,73 @@ export interface WorkerOptions {
   stalledInterval?: number;
   /** How many times a job may stall before BullMQ fails it (default 2); the engine may then retry the attempt. */
   maxStalledCount?: number;
+  /**
+   * How often the worker writes its heartbeat (see `listWorkers`), in ms
+   * (default `lockDuration / 2`). The heartbeat expires after three times
+   * this: a worker that died stops counting as serving its queues then.
+   */
+  heartbeatMs?: number;
   /** Where this worker logs what happens outside jobs, and the parent of each job's logger (default: silent). */
   logger?: Logger;
 }
 
 /** A running worker; see {@link startWorker}. */
 export interface DistributedWorker {
-  /** The queue's Redis name. */
+  /** Its id in the fleet (`host:pid:random`), as `listWorkers` shows it. */
+  readonly id: string;
+  /** The Redis name of its (first) queue. */
   readonly queueName: string;
+  /** The Redis names of all its queues (`cpu-<buildId>`). */
+  readonly queueNames: readonly string[];
+  /** Threads of its pool for `cpu_bound` / `memory_bound` operations (0: they run on the event loop). */
+  readonly threads: number;
   /** Jobs this worker is running now. */
   readonly active: number;
-  /** Stops taking jobs, waits for the running ones (drain), and closes its connections. */
+  /** What its heartbeat says now. */
+  info(): WorkerInfo;
+  /**
+   * Removes its heartbeat (coordinators no longer count it), stops taking
+   * jobs, waits for the running ones (drain), ends its threads and closes
+   * its connections. Safe to call twice.
+   */
   close(): Promise<void>;
 }
 
 /**
- * Starts a worker that takes jobs of a {@link BullMQExecutor}'s queue: for
- * each job it resolves the operation from the job's ref with core's
- * `ModuleResolver` (specifiers relative to `root` or packages; absolute
- * paths, URLs and paths outside `root` are refused), decodes the inputs,
- * runs the operation with an `ExecutionContext` (`signal`, `logger`,
- * `reportProgress` through `job.updateProgress`), and returns the encoded
- * outputs, or the error, as the job's outcome.
+ * Starts a worker that takes jobs of a {@link BullMQExecutor}'s queue (or
+ * several): for each job it resolves the operation from the job's ref with
+ * core's `ModuleResolver` (specifiers relative to `root` or packages;
+ * absolute paths, URLs and paths outside `root` are refused), decodes the
+ * inputs, runs the operation with an `ExecutionContext` (`signal`,
+ * `logger`, `reportProgress` through `job.updateProgress`), and returns the
+ * encoded outputs, or the error, as the job's outcome. `cpu_bound` and
+ * `memory_bound` operations run on a pool of `threads` worker threads,
+ * never on the event loop that renews the jobs' locks.
  *
- * Checks first that Redis has `maxmemory-policy noeviction`. A cancel
- * message from the coordinator aborts the job's `context.signal`.
+ * Checks first that Redis has `maxmemory-policy noeviction`. While it runs
+ * it writes a heartbeat every `heartbeatMs` (see `listWorkers`), which
+ * coordinators read before a run's first job on a queue. A cancel message
+ * from the coordinator aborts the job's `context.signal`.
  *
  * @example
  * ```ts
- * const worker = await startWorker({ connection: 'redis://127.0.0.1:6379', queue: 'cpu', concurrency: 4, require: ['./dist/ops.js'] });
+ * const worker = await startWorker({ connection: 'redis://127.0.0.1:6379', queue: 'cpu', concurrency: 4, threads: 4, require: ['./dist/ops.js'] });
  * process.once('SIGTERM', () => void worker.close());
  * ```
  */
 export async function startWorker(options: WorkerOptions): Promise<DistributedWorker> {
+  const problems = optionProblems(options);
+  if (problems.length > 0) throw new InvalidOptionsError('worker options', problems);
   const prefix = options.prefix ?? 'portflow';
-  const queueName = queueNameOf(options.queue, options.buildId ?? 'dev');
+  const buildId = options.buildId ?? 'dev';
+  const queues = [...new Set(typeof options.queue === 'string' ? [options.queue] : options.queue)];
+  const queueNames = queues.map((queue) => queueNameOf(queue, buildId));
   const root = resolve(options.root ?? process.cwd());
   const logger = options.logger ?? silentLogger;
+  const concurrency = options.concurrency ?? 1;
+  const threads = options.threads ?? concurrency * queues.length;
+  const lockDuration = options.lockDuration ?? 5000;
+  const heartbeatMs = options.heartbeatMs ?? Math.max(1, Math.floor(lockDuration / 2));
   const allowed = options.require ?? [];
   const resolver = new ModuleResolver({ root, ...(allowed.length > 0 ? { allow: allowed } : {}) });
   for (const specifier of allowed) preload(root, specifier);
@@ -91,55 +140,118 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   const connection = redisOptions(options.connection);
   const redis = new Redis(connection);
   const subscriber = new Redis(connection);
+  const pool = threads > 0 ? createWorkerExecutor({ threads, root, logger }) : undefined;
+  let active = 0;
+  const id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const startedAt = Date.now();
+  const info = (): WorkerInfo => ({
+    id,
+    host: hostname(),
+    pid: process.pid,
+    queues,
+    queueNames,
+    buildId,
+    concurrency,
+    threads,
+    version: VERSION,
+    node: process.versions.node,
+    startedAt,
+    beatAt: Date.now(),
+    running: active,
+    heartbeatMs,
+  });
+  const heartbeat = new Heartbeat(redis, prefix, info);
   try {
     await checkRedisServer(redis);
-    await subscriber.subscribe(cancelChannelOf(prefix, queueName));
+    await subscriber.subscribe(...queueNames.map((name) => cancelChannelOf(prefix, name)));
   } catch (error) {
     redis.disconnect();
     subscriber.disconnect();
+    await pool?.close();
     throw error;
   }
-  let active = 0;
-  const processor = async (job: Job<JobData>, _token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
-    active++;
-    try {
-      return await runJob(job, signal ?? new AbortController().signal, { resolver, redis, prefix, queueName, logger });
-    } finally {
-      active--;
-    }
-  };
-  const running = new Worker<JobData, JobOutcome>(queueName, processor, {
-    connection: bullmqConnection(connection),
-    prefix,
-    concurrency: options.concurrency ?? 1,
-    lockDuration: options.lockDuration ?? 5000,
-    stalledInterval: options.stalledInterval ?? 2000,
-    maxStalledCount: options.maxStalledCount ?? 2,
-  });
-  running.on('error', (error) => logger.error('worker error', { error: error.message }));
-  subscriber.on('message', (_channel: string, message: string) => {
+  const running = new Map<string, Worker<JobData, JobOutcome>>();
+  for (const queueName of queueNames) {
+    const services: JobServices = { resolver, redis, prefix, queueName, logger, pool };
+    const processor = async (job: Job<JobData>, _token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
+      active++;
+      try {
+        return await runJob(job, signal ?? new AbortController().signal, services);
+      } finally {
+        active--;
+      }
+    };
+    const worker = new Worker<JobData, JobOutcome>(queueName, processor, {
+      connection: bullmqConnection(connection),
+      prefix,
+      concurrency,
+      lockDuration,
+      stalledInterval: options.stalledInterval ?? 2000,
+      maxStalledCount: options.maxStalledCount ?? 2,
+    });
+    worker.on('error', (error) => logger.error('worker error', { queue: queueName, error: error.message }));
+    running.set(cancelChannelOf(prefix, queueName), worker);
+  }
+  subscriber.on('message', (channel: string, message: string) => {
     try {
       const { jobId, reason } = JSON.parse(message) as { jobId: string; reason: string };
-      running.cancelJob(jobId, reason);
+      running.get(channel)?.cancelJob(jobId, reason);
     } catch {
       // not a cancel message
     }
   });
-  await running.waitUntilReady();
   let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await heartbeat.stop();
+      await Promise.allSettled([...running.values()].map((worker) => worker.close()));
+      await pool?.close();
+      await Promise.allSettled([subscriber.quit(), redis.quit()]);
+    })());
+  try {
+    await Promise.all([...running.values()].map((worker) => worker.waitUntilReady()));
+    await heartbeat.start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
   return {
-    queueName,
+    id,
+    queueName: queueNames[0]!,
+    queueNames,
+    threads,
     get active() {
       return active;
     },
-    close() {
-      closing ??= (async () => {
-        await running.close();
-        await Promise.allSettled([subscriber.quit(), redis.quit()]);
-      })();
-      return closing;
-    },
+    info,
+    close,
   };
+}
+
+/** The version of this package, for heartbeats. */
+const VERSION: string = (() => {
+  try {
+    return (require('../package.json') as { version: string }).version; // eslint-disable-line @typescript-eslint/no-require-imports
+  } catch {
+    return '0.0.0';
+  }
+})();
+
+function isCount(value: unknown, min: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min;
+}
+
+function optionProblems(o: WorkerOptions): string[] {
+  const problems: string[] = [];
+  const queues = typeof o.queue === 'string' ? [o.queue] : o.queue;
+  if (!Array.isArray(queues) || queues.length === 0 || !queues.every((q) => typeof q === 'string' && q.length > 0)) {
+    problems.push(`queue must be a queue name or a non-empty list of them (got ${JSON.stringify(o.queue)})`);
+  }
+  for (const key of ['concurrency', 'lockDuration', 'stalledInterval', 'maxStalledCount', 'heartbeatMs'] as const) {
+    if (o[key] !== undefined && !isCount(o[key], 1)) problems.push(`${key} must be a whole number >= 1 (got ${String(o[key])})`);
+  }
+  if (o.threads !== undefined && !isCount(o.threads, 0)) problems.push(`threads must be a whole number >= 0 (got ${String(o.threads)})`);
+  return problems;
 }
 
 interface JobServices {
@@ -148,6 +260,8 @@ interface JobServices {
   readonly prefix: string;
   readonly queueName: string;
   readonly logger: Logger;
+  /** Runs cpu_bound and memory_bound operations off the event loop; undefined with `threads: 0`. */
+  readonly pool: WorkerPoolExecutor | undefined;
 }
 
 /** One job: one attempt of one operation; its outcome is the job's return value (errors included, as data). */
@@ -160,11 +274,16 @@ async function runJob(job: Job<JobData>, signal: AbortSignal, services: JobServi
     const operation = await services.resolver.resolve(data.ref);
     const inputs = decodeValue(data.inputs) as Record<string, unknown>;
     const context = jobContext(job, signal, services.logger);
-    const outputs = await operation.execute(inputs, context);
+    const outputs = await (onPool(operation, services.pool) ? services.pool!.execute(operation, inputs, context) : operation.execute(inputs, context));
     return { ok: true, outputs: encodeValue(outputs) };
   } catch (error) {
     return { ok: false, error: serializeError(error), ...(signal.aborted ? { aborted: true } : {}) };
   }
+}
+
+/** Whether `operation` runs on the pool: its resource hint is `cpu_bound` or `memory_bound`, and there is a pool. */
+function onPool(operation: Operation, pool: WorkerPoolExecutor | undefined): boolean {
+  return pool !== undefined && operation.settings.resource !== undefined && WORKER_RESOURCES.includes(operation.settings.resource);
 }
 
 function jobContext(job: Job<JobData>, signal: AbortSignal, parent: Logger): ExecutionContext {
@@ -182,6 +301,7 @@ function jobContext(job: Job<JobData>, signal: AbortSignal, parent: Logger): Exe
     runId: data.runId,
     operationId: data.operationId,
     attempt: data.attempt,
+    idempotencyKey: `${data.runId}/${data.operationId}`,
     signal,
     logger: parent.child({ runId: data.runId, operationId: data.operationId, attempt: data.attempt, jobId: job.id }),
     variables: Object.freeze(variables),

@@ -7,3 +7,4 @@ export { WorkerPoolExecutor, createWorkerExecutor, type WorkerExecutorOptions } 
 export { WorkerEngine, createWorkerEngine, type WorkerEngineOptions } from './engine';
 export { validateForWorkers, findWorkerProblems, workerReasons, WORKER_RESOURCES, type WorkerValidationOptions } from './validation';
 export { WorkerCapabilityError, WorkerCrashError, type WorkerCrashKind, type WorkerProblem } from './errors';
+export { adoptRealm } from './values';

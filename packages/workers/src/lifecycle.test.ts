@@ -79,6 +79,7 @@ describe('worker threads and close()', () => {
         runId: 'r',
         operationId: 'spinner',
         attempt: 1,
+        idempotencyKey: 'r/spinner',
         signal: new AbortController().signal,
         logger: { debug() {}, info() {}, warn() {}, error() {}, child() { return this; } },
         variables: {},

@@ -29,6 +29,7 @@ function runByHand(workers: WorkerPoolExecutor, operation: InstanceType<typeof o
     runId: 'r',
     operationId: operation.id,
     attempt: 1,
+    idempotencyKey: `r/${operation.id}`,
     signal: controller.signal,
     logger: createLogger((e) => logs.push(e)),
     variables: {},

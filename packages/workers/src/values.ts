@@ -148,11 +148,24 @@ export function isPlainObject(value: object): boolean {
 type ViewConstructor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
 
 /**
- * Makes top-level port values instances of this realm's classes. Messages are
- * deserialized in Node's main realm; code running in another realm (a `vm`
- * context, as jest runs tests) would see `instanceof Map` / `Date` /
- * `Float64Array` fail, and with them the engine's port type checks. A no-op
- * when the realms are the same, which is the case outside such sandboxes.
+ * Makes the top-level values of a record of port values instances of this
+ * realm's classes (`Map`, `Set`, `Date`, `RegExp`, typed arrays and
+ * `DataView`; Buffers are left as they are), in place. Structured clone and
+ * `v8.deserialize` build values in Node's main realm; code running in
+ * another realm (a `vm` context, as jest runs tests) would see `instanceof
+ * Map` / `Date` / `Float64Array` fail, and with them the engine's port type
+ * checks. A no-op when the realms are the same, which is the case outside
+ * such sandboxes, and for anything but a plain record (arrays, primitives).
+ *
+ * Use it on the outputs of anything that deserializes values for the engine:
+ * `@portflow/workers` does for its threads, `@portflow/distributed` for job
+ * outcomes.
+ *
+ * @example
+ * ```ts
+ * const outputs = v8Codec.decode(bytes) as Record<string, unknown>;
+ * adoptRealm(outputs); // outputs.table instanceof Map, also under jest
+ * ```
  */
 export function adoptRealm(values: unknown): void {
   if (values === null || typeof values !== 'object' || Array.isArray(values)) return;

@@ -38,6 +38,10 @@ export class WorkerContext implements ExecutionContext, LinkedAttempt {
     return this.task.attempt;
   }
 
+  get idempotencyKey(): string {
+    return `${this.task.runId}/${this.task.operationId}`;
+  }
+
   get variables(): Readonly<Record<string, unknown>> {
     return (this.frozenVariables ??= workerVariables(this.task.variables ?? {}, this.task.missingVariables ?? []));
   }

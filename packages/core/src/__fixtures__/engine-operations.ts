@@ -56,6 +56,7 @@ export class Flaky extends Operation {
   @Output(Number) value!: OutputPort<number>;
   readonly attemptTimes: number[] = [];
   readonly attemptsSeen: number[] = [];
+  readonly keysSeen: string[] = [];
 
   constructor(
     private readonly failures: number,
@@ -68,6 +69,7 @@ export class Flaky extends Operation {
   execute(_inputs: Inputs<Flaky>, context: ExecutionContext): Outputs<Flaky> {
     this.attemptTimes.push(Date.now());
     this.attemptsSeen.push(context.attempt);
+    this.keysSeen.push(context.idempotencyKey);
     if (context.attempt <= this.failures) throw this.makeError(context.attempt);
     return { value: context.attempt };
   }

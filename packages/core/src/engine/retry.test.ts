@@ -61,6 +61,15 @@ describe('retry with explicit delays', () => {
     expect(result.getRecord(flaky)).toMatchObject({ status: 'succeeded', attempts: 4, durationMs: 2600 });
   });
 
+  it('gives every attempt the same context.idempotencyKey: runId/operationId', async () => {
+    const { graph, flaky } = flakyGraph(2);
+    const run = new ExecutionEngine({ retry: { maxAttempts: 3, delaysMs: [10] } }).start(graph);
+    await jest.runAllTimersAsync();
+    expect((await run.result).status).toBe('succeeded');
+    expect(flaky.attemptsSeen).toEqual([1, 2, 3]);
+    expect(flaky.keysSeen).toEqual([`${run.runId}/flaky`, `${run.runId}/flaky`, `${run.runId}/flaky`]);
+  });
+
   it('repeats the last delay when there are more retries than delays', async () => {
     const { graph, flaky } = flakyGraph(4);
     await runToEnd(graph, { retry: { maxAttempts: 5, delaysMs: [100, 500] } });

@@ -36,6 +36,10 @@ export class RunContext implements ExecutionContext {
     return this.host.ids[this.index]!;
   }
 
+  get idempotencyKey(): string {
+    return `${this.runId}/${this.operationId}`;
+  }
+
   get variables(): Readonly<Record<string, unknown>> {
     return this.host.variables;
   }

@@ -22,6 +22,20 @@ export interface ExecutionContext {
   readonly operationId: string;
   /** 1 for the first attempt, 2 for the first retry, ... */
   readonly attempt: number;
+  /**
+   * `runId + '/' + operationId`: the same for every attempt of this
+   * operation in this run, for every re-execution of an attempt (a
+   * distributed worker that died mid-job has it run again elsewhere), and
+   * for a run resumed under the same id. An operation may run more than
+   * once, so make writes to the outside world idempotent by this key (an
+   * upsert key, a request's idempotency header).
+   *
+   * @example
+   * ```ts
+   * await payments.charge({ amount, idempotencyKey: context.idempotencyKey });
+   * ```
+   */
+  readonly idempotencyKey: string;
   /** Aborts when the run is cancelled, fails fast, or this attempt times out. */
   readonly signal: AbortSignal;
   /** Structured logger bound to `runId`, `operationId` and `attempt`. */

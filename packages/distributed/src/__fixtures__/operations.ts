@@ -3,6 +3,7 @@
  * this file to dist/__fixtures__/operations.js (worker processes load
  * JavaScript); tests load that build through src/testing/fixtures.ts.
  */
+import { isMainThread } from 'node:worker_threads';
 import { Input, Operation, OperationOptions, Output, type ExecutionContext, type InputPort, type Inputs, type OutputPort, type Outputs } from '@portflow/core';
 import { WorkerOperation } from '@portflow/workers';
 
@@ -49,7 +50,7 @@ export class Summarize extends Operation {
 export class Hold extends Operation<{ ms: number; tag: number }> {
   @Output(Number) tag!: OutputPort<number>;
   async execute(_inputs: Inputs<Hold>, context: ExecutionContext): Promise<Outputs<Hold>> {
-    context.reportProgress(0, { message: 'started', data: { pid: process.pid } });
+    context.reportProgress(0, { message: 'started', data: { pid: process.pid, key: context.idempotencyKey } });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, this.params.ms);
       context.signal.addEventListener('abort', () => {
@@ -58,5 +59,51 @@ export class Hold extends Operation<{ ms: number; tag: number }> {
       }, { once: true });
     });
     return { tag: this.params.tag };
+  }
+}
+
+/**
+ * Computes synchronously for `params.ms` (a busy loop: the work of a
+ * CPU-bound operation that never yields), after reporting where it runs.
+ */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class Spin extends Operation<{ ms: number }> {
+  @Output(Number) spins!: OutputPort<number>;
+  execute(_inputs: Inputs<Spin>, context: ExecutionContext): Outputs<Spin> {
+    context.reportProgress(0, { message: 'started', data: { pid: process.pid, mainThread: isMainThread } });
+    const end = performance.now() + this.params.ms;
+    let spins = 0;
+    while (performance.now() < end) spins++;
+    return { spins: spins > 0 ? 1 : 0 };
+  }
+}
+
+/** A 1 MiB output (deterministic bytes from `params.seed`). */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class Megabyte extends Operation<{ seed: number }> {
+  @Output(Uint8Array) data!: OutputPort<Uint8Array>;
+  execute(): Outputs<Megabyte> {
+    const data = new Uint8Array(1024 * 1024);
+    let x = this.params.seed >>> 0;
+    for (let i = 0; i < data.length; i++) {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      data[i] = x >>> 24;
+    }
+    return { data };
+  }
+}
+
+/** Reads a large byte array: its length and a checksum. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class Checksum extends Operation {
+  @Input(Uint8Array) data!: InputPort<Uint8Array>;
+  @Output(Map) digest!: OutputPort<Map<string, number>>;
+  execute({ data }: Inputs<Checksum>): Outputs<Checksum> {
+    let sum = 0;
+    for (let i = 0; i < data.length; i++) sum = (sum * 31 + data[i]!) >>> 0;
+    return { digest: new Map([['length', data.length], ['sum', sum]]) };
   }
 }

@@ -1,4 +1,7 @@
-/** Worker processes for tests: the built `dist/worker-main.js`, started and ended by pid. */
+/**
+ * Worker processes for tests: the built `portflow worker` (the CLI's
+ * `dist/bin.js`) or `dist/worker-main.js`, started and ended by pid.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +11,8 @@ import { REDIS_URL } from './redis';
 /** The package directory: the workers' root, against which refs name `./dist/__fixtures__/operations.js`. */
 export const PACKAGE_DIR = join(__dirname, '..', '..');
 const WORKER_MAIN = join(PACKAGE_DIR, 'dist', 'worker-main.js');
+/** The built `portflow` command (`@portflow/cli`). */
+const CLI_BIN = join(PACKAGE_DIR, '..', 'cli', 'dist', 'bin.js');
 const FIXTURE_MODULE = join(PACKAGE_DIR, 'dist', '__fixtures__', 'operations.js');
 const UNLISTED_MODULE = join(PACKAGE_DIR, 'dist', '__fixtures__', 'unlisted-operations.js');
 
@@ -29,8 +34,10 @@ export function loadUnlisted(): typeof import('../__fixtures__/unlisted-operatio
 /** A worker child process. */
 export interface WorkerProcess {
   readonly pid: number;
-  /** Resolves when the process has exited. */
-  readonly exited: Promise<void>;
+  /** Resolves with the exit code (null when a signal ended it) when the process has exited. */
+  readonly exited: Promise<number | null>;
+  /** What it wrote to stdout so far. */
+  stdout(): string;
   /** SIGTERM (drain), then waits for the exit. */
   stop(): Promise<void>;
   /** SIGKILL, then waits for the exit. */
@@ -44,17 +51,23 @@ export interface SpawnOptions {
   readonly concurrency?: number;
   readonly lockDuration?: number;
   readonly stalledInterval?: number;
+  /** Threads of the worker's pool (default: its default, `concurrency`). */
+  readonly threads?: number;
+  /** Start `portflow worker` (the built CLI) instead of `dist/worker-main.js`. */
+  readonly cli?: boolean;
 }
 
-/** Starts `node dist/worker-main.js` in the package directory and waits for its `ready` line. */
+/** Starts `node dist/worker-main.js` (or `portflow worker`) in the package directory and waits for its `ready` line. */
 export function spawnWorker(options: SpawnOptions): Promise<WorkerProcess> {
-  if (!existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: build @portflow/distributed first (npm run build)`);
-  const args = [WORKER_MAIN, '--redis', REDIS_URL, '--prefix', options.prefix, '--queue', options.queue, '--build-id', 'test', '--root', PACKAGE_DIR];
+  const entry = options.cli === true ? [CLI_BIN, 'worker'] : [WORKER_MAIN];
+  if (!existsSync(entry[0]!)) throw new Error(`${entry[0]} is missing: build first (npm run build, or npx turbo run build)`);
+  const args = [...entry, '--redis', REDIS_URL, '--prefix', options.prefix, '--queue', options.queue, '--build-id', 'test', '--root', PACKAGE_DIR];
   args.push('--require', './dist/__fixtures__/operations.js', '--concurrency', String(options.concurrency ?? 1));
+  if (options.threads !== undefined) args.push('--threads', String(options.threads));
   if (options.lockDuration !== undefined) args.push('--lock-duration', String(options.lockDuration));
   if (options.stalledInterval !== undefined) args.push('--stalled-interval', String(options.stalledInterval));
   const child: ChildProcess = spawn(process.execPath, args, { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   return new Promise((resolve, reject) => {
@@ -65,6 +78,7 @@ export function spawnWorker(options: SpawnOptions): Promise<WorkerProcess> {
         resolve({
           pid: child.pid!,
           exited,
+          stdout: () => stdout,
           async stop() {
             if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
             await exited;
