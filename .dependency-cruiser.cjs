@@ -84,9 +84,30 @@ module.exports = {
     {
       name: 'nothing-imports-distributed',
       severity: 'error',
-      comment: 'No other package imports @portflow/distributed (the CLI will, when `portflow worker` arrives).',
-      from: { path: '^packages/(?!distributed/)[^/]+/' },
+      comment: 'No other package imports @portflow/distributed but the CLI (`portflow worker`, `portflow workers`).',
+      from: { path: '^packages/(?!distributed/|cli/)[^/]+/' },
       to: { path: '^packages/distributed/' },
+    },
+    {
+      name: 'server-builds-on-runs-and-below',
+      severity: 'error',
+      comment: '@portflow/server (the run service) builds on core, store, workflow and runs; only the CLI imports it.',
+      from: { path: '^packages/server/' },
+      to: { path: '^packages/(?!core/|store/|workflow/|runs/|server/)[^/]+/' },
+    },
+    {
+      name: 'only-the-cli-imports-the-server',
+      severity: 'error',
+      comment: 'No package but the CLI (`portflow serve`) imports @portflow/server; its client (@portflow/client) talks to it over HTTP only.',
+      from: { path: '^packages/(?!server/|cli/)[^/]+/src/(?!.*\\.test\\.ts$)' },
+      to: { path: '^packages/server/' },
+    },
+    {
+      name: 'client-stands-alone',
+      severity: 'error',
+      comment: '@portflow/client depends on no other Portflow package (it runs anywhere with fetch); only its tests start a real server.',
+      from: { path: '^packages/client/src/', pathNot: ['\\.test\\.ts$', '/__fixtures__/'] },
+      to: { path: '^packages/(?!client/)[^/]+/' },
     },
     {
       name: 'only-public-entries-of-siblings',

@@ -136,3 +136,37 @@ describe('portflow binary', () => {
     expect(child.stdout).toMatch(/✔ tty succeeded: 2\/2 steps/);
   });
 });
+
+describe('portflow serve', () => {
+  it('serves a folder of workflows, runs a submitted execution and drains on SIGTERM', async () => {
+    const flows = mkdtempSync(join(tmpdir(), 'portflow-serve-e2e-'));
+    writeFileSync(join(flows, 'greet.yaml'), 'name: greet\nvariables: { who: world }\npipeline:\n  - { name: hello, operation: log, params: { message: "hello ${{ vars.who }}" } }\n');
+    const served = await startUntil(['serve', '--workflows', flows, '--port', '0', '--store', join(flows, 'store.db')], 'listening on');
+    try {
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(served.output())![1]!;
+      expect(served.output()).toMatch(/portflow serve: 1 workflow \(greet\)/);
+      const submitted = await fetch(`${url}/workflows/greet/executions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: { who: 'Ada' } }) });
+      expect(submitted.status).toBe(202);
+      const { executionId } = (await submitted.json()) as { executionId: string };
+      const refused = await fetch(`${url}/workflows/greet/executions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: { whom: 'Ada' } }) });
+      expect(refused.status).toBe(400);
+      served.child.kill('SIGTERM');
+      await served.until('stopped after');
+      expect(await served.exit).toBe(0);
+      const shown = portflow('runs', '--store', join(flows, 'store.db'), '--json');
+      expect(shown.code).toBe(0);
+      expect(JSON.parse(shown.stdout).runs).toEqual([expect.objectContaining({ workflow: 'greet', status: 'succeeded' })]);
+      expect(executionId).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      if (served.child.exitCode === null) served.child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses a non-loopback address without a token, with exit code 2', () => {
+    const flows = mkdtempSync(join(tmpdir(), 'portflow-serve-e2e-'));
+    writeFileSync(join(flows, 'greet.yaml'), 'pipeline:\n  - { name: hello, operation: log }\n');
+    const { code, stderr } = portflow('serve', '--workflows', flows, '--host', '0.0.0.0', '--store', join(flows, 'store.db'));
+    expect({ code, stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/Refusing/) });
+    expect(stderr).toMatch(/Refusing to listen on '0\.0\.0\.0' without a token[\s\S]*hint: pass --token/);
+  });
+});

@@ -229,6 +229,71 @@ ${EXIT_HELP}`,
     .option('--json', 'write what was removed as JSON')
     .action((_opts, command: Command) => act(() => pruneRunsCommand(command.optsWithGlobals(), terminal)));
 
+  program
+    .command('serve')
+    .description('Serve a folder of workflows over HTTP: many executions at once with a bounded queue (429 when full), live events, webhooks, schedules and a web view.')
+    .requiredOption('--workflows <folder>', 'the folder of workflow files (.yaml, .yml, .json) to serve; each under its name')
+    .option('--store <location>', 'the run store: a SQLite file or a postgres:// URL (default: $PORTFLOW_STORE, else .portflow/store.db in the folder)')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1; anything else needs a token)')
+    .option('--port <n>', 'port (default 8080)')
+    .option('--token <token>', 'require Authorization: Bearer <token> on every API route (default: $PORTFLOW_TOKEN)')
+    .option('--max-concurrent-runs <n>', 'executions running at once (default 4)')
+    .option('--max-queued-runs <n>', 'executions waiting beyond those; more are answered 429 (default 100)')
+    .option('--root <dir>', 'a folder steps may read and write files in (repeatable; default: the workflows folder); parameters cannot point outside', collect)
+    .option('--plugin <path>', 'load components from a module (repeatable)', collect)
+    .option('--verbose', 'debug logs')
+    .addHelpText(
+      'after',
+      `
+Executions are stored before they are accepted: a killed server started again
+resumes them (queued ones start, running ones continue from their last
+finished steps). SIGINT/SIGTERM stops accepting and waits for what runs; a
+second one cancels it. See ${DOCS}/service.md.
+
+Examples:
+  $ portflow serve --workflows examples/workflows --port 8080
+  $ curl -X POST localhost:8080/workflows/sales_pipeline/executions -H 'content-type: application/json' -d '{"params": {"min_amount": 250}}'
+  $ PORTFLOW_TOKEN=$(openssl rand -hex 32) portflow serve --workflows flows --host 0.0.0.0 --store postgres://localhost/portflow
+${EXIT_HELP}`,
+    )
+    .action((opts) => act(async () => (await import('./commands/serve-command')).serveCommand(opts, terminal, signals)));
+
+  // Distributed workers (@portflow/distributed, loaded only by these two commands: BullMQ and ioredis stay out of the others' start-up).
+  program
+    .command('worker')
+    .description('Run operations of distributed runs: take BullMQ jobs from Redis queues until SIGTERM/SIGINT, which drain it.')
+    .option('--redis <url>', 'Redis URL, e.g. redis://127.0.0.1:6379 (default: $PORTFLOW_REDIS)')
+    .option('--prefix <prefix>', "key prefix, the coordinator's (default: $PORTFLOW_PREFIX, else portflow)")
+    .option('--queue <name>', 'take jobs of this queue (repeatable), e.g. cpu', collect)
+    .option('--build-id <id>', "the coordinator's build id (default dev): jobs of other builds are never taken")
+    .option('--concurrency <n>', 'jobs run at once, per queue (default 1)')
+    .option('--threads <n>', 'worker threads for cpu_bound and memory_bound operations (default: concurrency x queues; 0 runs them on the event loop)')
+    .option('--require <module>', 'an operation module to load, relative to --root or a package (repeatable); jobs naming others are refused', collect)
+    .option('--root <dir>', 'directory module paths are relative to (default: the current directory)')
+    .option('--lock-duration <ms>', "how long a job's lock lasts without renewal (default 5000)")
+    .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers (default 2000)')
+    .option('--verbose', 'debug logs')
+    .addHelpText(
+      'after',
+      `
+Prints one line starting 'portflow worker ready' when it takes jobs, and writes
+a heartbeat to Redis that coordinators check before they enqueue a run's first
+job on a queue ('portflow workers' lists them). See docs/distributed.md.
+
+Examples:
+  $ portflow worker --redis redis://127.0.0.1:6379 --queue cpu --concurrency 4 --threads 4 --require ./dist/operations.js
+  $ portflow worker --redis redis://queue-host:6379 --queue cpu --queue gpu --build-id v42 --require @acme/ops
+${EXIT_HELP}`,
+    )
+    .action((opts) => act(async () => (await import('./commands/worker-command')).workerCommand(opts, terminal, signals, forceExit)));
+  program
+    .command('workers')
+    .description('List the live distributed workers (from their heartbeats): host, pid, queues, build, load.')
+    .option('--redis <url>', 'Redis URL (default: $PORTFLOW_REDIS)')
+    .option('--prefix <prefix>', 'key prefix (default: $PORTFLOW_PREFIX, else portflow)')
+    .option('--json', 'write { "prefix", "workers": [...] } as one JSON object')
+    .action((opts) => act(async () => (await import('./commands/worker-command')).workersCommand(opts, terminal)));
+
   for (const command of [...program.commands, ...runs.commands]) {
     command.exitOverride().configureOutput({ writeOut: (s) => terminal.stdout.write(s), writeErr: (s) => terminal.stderr.write(s) }).showHelpAfterError('(run with --help for usage)');
   }
