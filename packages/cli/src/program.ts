@@ -270,6 +270,7 @@ ${EXIT_HELP}`,
     .option('--threads <n>', 'worker threads for cpu_bound and memory_bound operations (default: concurrency x queues; 0 runs them on the event loop)')
     .option('--require <module>', 'an operation module to load, relative to --root or a package (repeatable); jobs naming others are refused', collect)
     .option('--root <dir>', 'directory module paths are relative to (default: the current directory)')
+    .option('--blobs <dir>', "the directory shared with the coordinator (same path) where values over 256 KiB travel instead of inside jobs (the coordinator's blobs option)")
     .option('--lock-duration <ms>', "how long a job's lock lasts without renewal (default 5000)")
     .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers (default 2000)')
     .option('--verbose', 'debug logs')

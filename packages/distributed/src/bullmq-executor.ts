@@ -7,17 +7,18 @@ import { bullmqConnection, checkRedisServer, redisOptions, type RedisConnection 
 import {
   cancelChannelOf,
   cancelKeyOf,
-  decodeValue,
   deserializeError,
   encodeValue,
   jobIdOf,
   PROTOCOL_VERSION,
   queueNameOf,
   type JobData,
+  type JobLog,
   type JobOutcome,
   type JobProgress,
 } from './protocol';
 import { NoWorkerError } from './errors';
+import { decodeJobValue, encodeJobValue, type BlobOptions } from './job-values';
 import { readFleet } from './fleet';
 import { remoteRef } from './remote-ref';
 
@@ -52,6 +53,13 @@ export interface BullMQExecutorOptions {
    * (autoscaling on queue length): jobs then wait for a worker.
    */
   checkWorkers?: boolean;
+  /**
+   * A directory coordinator and workers share at the same path: inputs and
+   * outputs whose encoding is over `thresholdBytes` (default 256 KiB) travel
+   * as files there instead of inside the job (BullMQ keeps jobs in Redis
+   * memory). Workers need the same (`portflow worker --blobs <dir>`).
+   */
+  blobs?: BlobOptions;
 }
 
 /** How many runs' successful worker checks an executor remembers. */
@@ -66,6 +74,8 @@ interface PendingAttempt {
   /** When the job was added (ms since epoch); undefined until `add` returned. */
   addedAt: number | undefined;
 }
+
+const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
 
 const encodedVariables = new WeakMap<object, { variables?: string; missingVariables?: string[] }>();
 
@@ -114,6 +124,9 @@ export class BullMQExecutor implements OperationExecutor {
   /** Runs whose check found a worker (or is under way), oldest first. */
   readonly #checked = new Map<string, Promise<void>>();
   readonly #pending = new Map<string, PendingAttempt>();
+  /** Attempts whose outputs are being read (from the job or the blob directory). */
+  readonly #decoding = new Set<string>();
+  readonly #blobs: BlobOptions | undefined;
   readonly #cancelling = new Set<Promise<void>>();
   readonly #toCancel: { jobId: string; message: string }[] = [];
   #cancelBatch: Promise<void> | undefined;
@@ -136,6 +149,7 @@ export class BullMQExecutor implements OperationExecutor {
     this.queue = options.queue;
     this.buildId = options.buildId ?? 'dev';
     this.#checkWorkers = options.checkWorkers ?? true;
+    this.#blobs = options.blobs;
   }
 
   /** Outcomes accepted so far: one per attempt at most. */
@@ -176,13 +190,12 @@ export class BullMQExecutor implements OperationExecutor {
 
   async #run(ref: OperationRef, inputs: Readonly<Record<string, unknown>>, context: ExecutionContext): Promise<unknown> {
     context.signal.throwIfAborted();
-    const data: JobData = {
+    const header: Omit<JobData, 'inputs'> = {
       protocol: PROTOCOL_VERSION,
       ref,
       runId: context.runId,
       operationId: context.operationId,
       attempt: context.attempt,
-      inputs: encodeValue({ ...inputs }),
       ...variablesOf(context.variables),
     };
     await this.#ensureReady();
@@ -191,6 +204,8 @@ export class BullMQExecutor implements OperationExecutor {
     context.signal.throwIfAborted();
     const queue = this.#queue!;
     const jobId = jobIdOf(context.runId, context.operationId, context.attempt);
+    const data: JobData = { ...header, inputs: await encodeJobValue({ ...inputs }, this.#blobs, jobId, 'inputs') };
+    context.signal.throwIfAborted();
     return new Promise((resolvePromise, rejectPromise) => {
       const onAbort = (): void => {
         this.#settle(jobId, { error: context.signal.reason });
@@ -273,13 +288,19 @@ export class BullMQExecutor implements OperationExecutor {
       return this.#settle(jobId, { error: new Error(`Job ${jobId} returned a value that is not a Portflow outcome (a worker of another version?)`) });
     }
     if (!outcome.ok) return this.#settle(jobId, { error: deserializeError(outcome.error) });
-    try {
-      const outputs = decodeValue(outcome.outputs) as Record<string, unknown>;
-      adoptRealm(outputs);
-      this.#settle(jobId, { outputs });
-    } catch (error) {
-      this.#settle(jobId, { error });
-    }
+    if (this.#decoding.has(jobId)) return; // the event and the reconcile loop both saw it: one decode
+    this.#decoding.add(jobId);
+    decodeJobValue(outcome.outputs, this.#blobs, jobId).then(
+      (outputs) => {
+        this.#decoding.delete(jobId);
+        adoptRealm(outputs as Record<string, unknown>);
+        this.#settle(jobId, { outputs });
+      },
+      (error: unknown) => {
+        this.#decoding.delete(jobId);
+        this.#settle(jobId, { error });
+      },
+    );
   }
 
   #onFailed(jobId: string, failedReason: string): void {
@@ -289,6 +310,11 @@ export class BullMQExecutor implements OperationExecutor {
 
   #onProgress(jobId: string, data: unknown): void {
     const pending = this.#pending.get(jobId);
+    const log = (data as JobLog | null)?.log;
+    if (pending !== undefined && log !== undefined && typeof log === 'object' && typeof log.message === 'string' && LOG_LEVELS.has(log.level)) {
+      pending.context.logger[log.level](log.message, { ...log.fields, remote: true });
+      return;
+    }
     const progress = data as JobProgress | null;
     if (pending === undefined || progress === null || typeof progress !== 'object' || typeof progress.fraction !== 'number') return;
     pending.context.reportProgress(progress.fraction, progress.data === undefined ? progress.message : { message: progress.message, data: progress.data });

@@ -1,6 +1,7 @@
 import { ExecutionEngine, type EngineOptions, type OperationExecutor } from '@portflow/core';
 import { BullMQExecutor } from './bullmq-executor';
 import type { RedisConnection } from './connection';
+import type { BlobOptions } from './job-values';
 
 /** Options of {@link createDistributedEngine}: the engine's, plus where its queues are. */
 export interface DistributedEngineOptions extends Omit<EngineOptions, 'executors'> {
@@ -23,6 +24,8 @@ export interface DistributedEngineOptions extends Omit<EngineOptions, 'executors
   reconcileMs?: number;
   /** See {@link BullMQExecutorOptions.checkWorkers} (default true: an operation whose queue no live worker serves fails at once). */
   checkWorkers?: boolean;
+  /** See {@link BullMQExecutorOptions.blobs}: a directory shared with the workers for large values. */
+  blobs?: BlobOptions;
   /** More executors, for keys `queues` does not name. */
   executors?: EngineOptions['executors'];
 }
@@ -46,13 +49,13 @@ export const DEFAULT_QUEUES: Readonly<Record<string, string>> = Object.freeze({ 
  * ```
  */
 export function createDistributedEngine(options: DistributedEngineOptions): ExecutionEngine {
-  const { connection, prefix, buildId, queues = DEFAULT_QUEUES, root, reconcileMs, checkWorkers, executors: extra, ...engineOptions } = options;
+  const { connection, prefix, buildId, queues = DEFAULT_QUEUES, root, reconcileMs, checkWorkers, blobs, executors: extra, ...engineOptions } = options;
   const byQueue = new Map<string, BullMQExecutor>();
   const executors: Record<string, OperationExecutor> = { ...extra } as Record<string, OperationExecutor>;
   for (const [key, queue] of Object.entries(queues)) {
     let executor = byQueue.get(queue);
     if (executor === undefined) {
-      executor = new BullMQExecutor({ connection, queue, prefix, buildId, root, reconcileMs, checkWorkers });
+      executor = new BullMQExecutor({ connection, queue, prefix, buildId, root, reconcileMs, checkWorkers, ...(blobs === undefined ? {} : { blobs }) });
       byQueue.set(queue, executor);
     }
     executors[key] = executor;

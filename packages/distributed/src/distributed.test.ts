@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { ExecutionEngine, GraphDefinition, v8Codec, GraphValidationError, Operation, OperationOptions, Output, Value, type EngineEvent, type ExecutionResult, type OutputPort, type Outputs } from '@portflow/core';
 import { createDistributedEngine } from './distributed-engine';
 import { listWorkers } from './fleet';
-import { jobIdOf, queueNameOf, type JobOutcome } from './protocol';
+import { jobIdOf, PROTOCOL_VERSION, queueNameOf, type JobOutcome } from './protocol';
 import { connectTestRedis, deleteKeysUnder, keysUnder, REDIS_URL, testPrefix } from './testing/redis';
 import { loadFixtures, loadUnlisted, PACKAGE_DIR, spawnWorker, type WorkerProcess } from './testing/worker-process';
 
@@ -186,7 +186,7 @@ describe('createDistributedEngine', () => {
       const outcomes: JobOutcome[] = [];
       for (const specifier of [`${PACKAGE_DIR}/dist/__fixtures__/operations.js`, '../workers/dist/__fixtures__/operations.js']) {
         const ref = { type: 'Hold', version: 1, params: { ms: 0, tag: 1 }, id: 'hold', module: { specifier, export: 'Hold' } };
-        const data = { protocol: 1, ref, runId: 'forged', operationId: 'hold', attempt: 1, inputs: Buffer.from(v8Codec.encode({})).toString('base64') };
+        const data = { protocol: PROTOCOL_VERSION, ref, runId: 'forged', operationId: 'hold', attempt: 1, inputs: Buffer.from(v8Codec.encode({})).toString('base64') };
         const job = await queue.add('hold', data, { jobId: jobIdOf('forged', specifier.startsWith('/') ? 'absolute' : 'outside', 1) });
         outcomes.push((await job.waitUntilFinished(events)) as JobOutcome);
       }

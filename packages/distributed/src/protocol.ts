@@ -4,10 +4,11 @@
  * @internal
  */
 import { types } from 'node:util';
-import { v8Codec, type OperationRef } from '@portflow/core';
+import { v8Codec, type LogLevel, type OperationRef } from '@portflow/core';
+import type { EncodedValue } from './job-values';
 
 /** Format of {@link JobData}; a worker refuses other versions. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The data of one job: one attempt of one operation. */
 export interface JobData {
@@ -16,8 +17,8 @@ export interface JobData {
   readonly runId: string;
   readonly operationId: string;
   readonly attempt: number;
-  /** The inputs record, encoded with `v8Codec`, base64. */
-  readonly inputs: string;
+  /** The inputs record, encoded with `v8Codec`: base64, or a file of the blob directory when large. */
+  readonly inputs: EncodedValue;
   /** The run variables that can be encoded, with `v8Codec`, base64. */
   readonly variables?: string;
   /** Names of run variables that could not be encoded. */
@@ -34,7 +35,7 @@ export interface SerializedError {
 
 /** A job's return value: the attempt's outcome. */
 export type JobOutcome =
-  | { readonly ok: true; readonly outputs: string }
+  | { readonly ok: true; readonly outputs: EncodedValue }
   | { readonly ok: false; readonly error: SerializedError; readonly aborted?: boolean };
 
 /** Progress a worker reports through `job.updateProgress`. */
@@ -42,6 +43,16 @@ export interface JobProgress {
   readonly fraction: number;
   readonly message?: string;
   readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** A log line of the operation, sent back through `job.updateProgress` to the coordinator's logger. */
+export interface JobLog {
+  readonly log: {
+    readonly level: LogLevel;
+    readonly message: string;
+    /** The line's own fields, as JSON (the worker's bindings are left out). */
+    readonly fields?: Readonly<Record<string, unknown>>;
+  };
 }
 
 /** Escapes `%`, `:` and `.` so that components joined by `.` are unambiguous and BullMQ accepts them. */

@@ -2,7 +2,7 @@
 /**
  * A worker process: `node dist/worker-main.js --redis URL --queue Q
  * [--queue Q2 ...] [--prefix P] [--build-id B] [--concurrency N]
- * [--threads T] [--root DIR] [--require ./dist/ops.js ...]
+ * [--threads T] [--root DIR] [--blobs DIR] [--require ./dist/ops.js ...]
  * [--lock-duration MS] [--stalled-interval MS]`. Prints `ready <pid>` when
  * it takes jobs; SIGTERM or SIGINT drains it (the running jobs finish) and
  * exits. `portflow worker` (in `@portflow/cli`) is the same with a CLI's
@@ -32,7 +32,7 @@ function parse(argv: readonly string[]): WorkerOptions {
   const redis = one('redis');
   const queue = values.get('queue');
   if (redis === undefined || queue === undefined) throw new Error('--redis URL and --queue NAME are required');
-  const known = new Set(['redis', 'queue', 'prefix', 'build-id', 'concurrency', 'threads', 'root', 'require', 'lock-duration', 'stalled-interval']);
+  const known = new Set(['redis', 'queue', 'prefix', 'build-id', 'concurrency', 'threads', 'root', 'require', 'lock-duration', 'stalled-interval', 'blobs']);
   for (const name of values.keys()) if (!known.has(name)) throw new Error(`unknown option --${name}`);
   const options: WorkerOptions = {
     connection: redis,
@@ -40,6 +40,7 @@ function parse(argv: readonly string[]): WorkerOptions {
     ...(one('prefix') === undefined ? {} : { prefix: one('prefix') }),
     ...(one('build-id') === undefined ? {} : { buildId: one('build-id') }),
     ...(one('root') === undefined ? {} : { root: one('root') }),
+    ...(one('blobs') === undefined ? {} : { blobs: { directory: one('blobs')! } }),
     ...(values.has('require') ? { require: values.get('require') } : {}),
     concurrency: number('concurrency') ?? 1,
     threads: number('threads', 0),

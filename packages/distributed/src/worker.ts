@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { InvalidOptionsError, ModuleResolver, silentLogger, type ExecutionContext, type Logger, type Operation } from '@portflow/core';
+import { InvalidOptionsError, ModuleResolver, silentLogger, type ExecutionContext, type LogFields, type Logger, type LogLevel, type Operation } from '@portflow/core';
 import { createWorkerExecutor, WORKER_RESOURCES, type WorkerPoolExecutor } from '@portflow/workers';
 import { bullmqConnection, checkRedisServer, redisOptions, type RedisConnection } from './connection';
 import { Heartbeat, type WorkerInfo } from './fleet';
@@ -11,14 +11,15 @@ import {
   cancelChannelOf,
   cancelKeyOf,
   decodeValue,
-  encodeValue,
   PROTOCOL_VERSION,
   queueNameOf,
   serializeError,
   type JobData,
+  type JobLog,
   type JobOutcome,
   type JobProgress,
 } from './protocol';
+import { decodeJobValue, encodeJobValue, type BlobOptions } from './job-values';
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
@@ -74,6 +75,8 @@ export interface WorkerOptions {
   heartbeatMs?: number;
   /** Where this worker logs what happens outside jobs, and the parent of each job's logger (default: silent). */
   logger?: Logger;
+  /** The blob directory shared with the coordinator, for values too large to travel in a job (see `BlobOptions`). */
+  blobs?: BlobOptions;
 }
 
 /** A running worker; see {@link startWorker}. */
@@ -172,7 +175,7 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   }
   const running = new Map<string, Worker<JobData, JobOutcome>>();
   for (const queueName of queueNames) {
-    const services: JobServices = { resolver, redis, prefix, queueName, logger, pool };
+    const services: JobServices = { resolver, redis, prefix, queueName, logger, pool, blobs: options.blobs };
     const processor = async (job: Job<JobData>, _token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
       active++;
       try {
@@ -262,6 +265,8 @@ interface JobServices {
   readonly logger: Logger;
   /** Runs cpu_bound and memory_bound operations off the event loop; undefined with `threads: 0`. */
   readonly pool: WorkerPoolExecutor | undefined;
+  /** Where large values travel, if anywhere. */
+  readonly blobs: BlobOptions | undefined;
 }
 
 /** One job: one attempt of one operation; its outcome is the job's return value (errors included, as data). */
@@ -272,10 +277,10 @@ async function runJob(job: Job<JobData>, signal: AbortSignal, services: JobServi
     const cancelled = await services.redis.get(cancelKeyOf(services.prefix, services.queueName, String(job.id)));
     if (cancelled !== null) return { ok: false, error: serializeError(new Error(`cancelled before it started: ${cancelled}`)), aborted: true };
     const operation = await services.resolver.resolve(data.ref);
-    const inputs = decodeValue(data.inputs) as Record<string, unknown>;
+    const inputs = (await decodeJobValue(data.inputs, services.blobs, String(job.id))) as Record<string, unknown>;
     const context = jobContext(job, signal, services.logger);
     const outputs = await (onPool(operation, services.pool) ? services.pool!.execute(operation, inputs, context) : operation.execute(inputs, context));
-    return { ok: true, outputs: encodeValue(outputs) };
+    return { ok: true, outputs: await encodeJobValue(outputs, services.blobs, String(job.id), 'outputs') };
   } catch (error) {
     return { ok: false, error: serializeError(error), ...(signal.aborted ? { aborted: true } : {}) };
   }
@@ -303,7 +308,7 @@ function jobContext(job: Job<JobData>, signal: AbortSignal, parent: Logger): Exe
     attempt: data.attempt,
     idempotencyKey: `${data.runId}/${data.operationId}`,
     signal,
-    logger: parent.child({ runId: data.runId, operationId: data.operationId, attempt: data.attempt, jobId: job.id }),
+    logger: forwardingLogger(parent.child({ runId: data.runId, operationId: data.operationId, attempt: data.attempt, jobId: job.id }), job),
     variables: Object.freeze(variables),
     reportProgress(fraction, details) {
       const progress: JobProgress = {
@@ -314,6 +319,30 @@ function jobContext(job: Job<JobData>, signal: AbortSignal, parent: Logger): Exe
       job.updateProgress(progress as unknown as object).catch(() => undefined);
     },
   };
+}
+
+/**
+ * The job's logger: each line goes to the worker's own logger and, through
+ * `job.updateProgress`, to the coordinator's (best effort, like every
+ * BullMQ event: a line can be lost, never the outcome).
+ */
+function forwardingLogger(local: Logger, job: Job<JobData>, own: LogFields = {}): Logger {
+  const send = (level: LogLevel) => (message: string, fields?: LogFields): void => {
+    local[level](message, fields);
+    const merged = { ...own, ...fields };
+    const log: JobLog = { log: { level, message: String(message), ...(Object.keys(merged).length === 0 ? {} : { fields: jsonFields(merged) }) } };
+    job.updateProgress(log as unknown as object).catch(() => undefined);
+  };
+  return { debug: send('debug'), info: send('info'), warn: send('warn'), error: send('error'), child: (bindings) => forwardingLogger(local.child(bindings), job, { ...own, ...bindings }) };
+}
+
+/** Fields as plain JSON (what cannot be written is left out). */
+function jsonFields(fields: LogFields): Record<string, unknown> {
+  try {
+    return JSON.parse(JSON.stringify(fields)) as Record<string, unknown>;
+  } catch {
+    return { unserializable: Object.keys(fields) };
+  }
 }
 
 /** Loads an operation module at start, so a bad `require` fails the worker at once rather than its first job. */

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { createLogger, isPortflowError } from '@portflow/core';
 import { listWorkers, startWorker, type DistributedWorker, type WorkerInfo, type WorkerOptions } from '@portflow/distributed';
 import { EXIT_CODES, type ExitCode } from '../exit-codes';
@@ -15,6 +16,7 @@ export interface WorkerCommandOptions {
   threads?: string;
   require?: string[];
   root?: string;
+  blobs?: string;
   lockDuration?: string;
   stalledInterval?: string;
   verbose?: boolean;
@@ -140,6 +142,7 @@ function parseWorkerOptions(options: WorkerCommandOptions, terminal: Terminal): 
     queue: queues,
     prefix: options.prefix ?? terminal.env.PORTFLOW_PREFIX ?? 'portflow',
     root: options.root ?? terminal.cwd,
+    ...(options.blobs === undefined ? {} : { blobs: { directory: resolve(terminal.cwd, options.blobs) } }),
     ...(options.buildId === undefined ? {} : { buildId: options.buildId }),
     ...(options.require === undefined ? {} : { require: options.require }),
     ...(concurrency === undefined ? {} : { concurrency }),

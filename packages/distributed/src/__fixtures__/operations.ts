@@ -107,3 +107,15 @@ export class Checksum extends Operation {
     return { digest: new Map([['length', data.length], ['sum', sum]]) };
   }
 }
+
+/** Logs two lines from wherever it runs (a worker thread of a remote worker), one with fields, and returns its step. */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class Chatty extends Operation<{ step: number }> {
+  @Output(Number) step!: OutputPort<number>;
+  execute(_inputs: unknown, context: ExecutionContext): Outputs<Chatty> {
+    context.logger.info(`step ${this.params.step} starts`);
+    context.logger.warn('almost done', { step: this.params.step, main: isMainThread });
+    return { step: this.params.step };
+  }
+}

@@ -55,6 +55,8 @@ export interface SpawnOptions {
   readonly threads?: number;
   /** Start `portflow worker` (the built CLI) instead of `dist/worker-main.js`. */
   readonly cli?: boolean;
+  /** The blob directory shared with the coordinator (`--blobs`). */
+  readonly blobs?: string;
 }
 
 /** Starts `node dist/worker-main.js` (or `portflow worker`) in the package directory and waits for its `ready` line. */
@@ -66,6 +68,7 @@ export function spawnWorker(options: SpawnOptions): Promise<WorkerProcess> {
   if (options.threads !== undefined) args.push('--threads', String(options.threads));
   if (options.lockDuration !== undefined) args.push('--lock-duration', String(options.lockDuration));
   if (options.stalledInterval !== undefined) args.push('--stalled-interval', String(options.stalledInterval));
+  if (options.blobs !== undefined) args.push('--blobs', options.blobs);
   const child: ChildProcess = spawn(process.execPath, args, { cwd: PACKAGE_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';
