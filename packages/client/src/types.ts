@@ -263,7 +263,7 @@ export interface StateMessage {
   readonly state: ExecutionStateChange;
 }
 
-/** A step wrote a log line (live only: not replayed on reconnection). */
+/** A step wrote a log line (replayed from the journal too, after the event a reconnection names). */
 export interface LogMessage {
   /** The discriminant. */
   readonly type: 'log';
