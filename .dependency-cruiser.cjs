@@ -78,8 +78,15 @@ module.exports = {
       name: 'distributed-builds-on-core-and-workers',
       severity: 'error',
       comment: '@portflow/distributed (BullMQ executor and worker) builds on core and workers only.',
-      from: { path: '^packages/distributed/' },
+      from: { path: '^packages/distributed/', pathNot: '^packages/distributed/src/(.*\\.test\\.ts$|testing/)' },
       to: { path: '^packages/(?!core/|workers/|distributed/)[^/]+/' },
+    },
+    {
+      name: 'distributed-tests-build-on-core-workers-and-store',
+      severity: 'error',
+      comment: "@portflow/distributed's tests may also use the run store (a coordinator that resumes a run after kill -9), a devDependency.",
+      from: { path: '^packages/distributed/src/(.*\\.test\\.ts$|testing/)' },
+      to: { path: '^packages/(?!core/|workers/|distributed/|store/)[^/]+/' },
     },
     {
       name: 'nothing-imports-distributed',

@@ -98,7 +98,7 @@ export {
 export { Flow, Future, type Futures, type FlowInputs, type FlowOptions } from './script/flow';
 export type { PortValue } from './engine/run-execution';
 export { createLogger, silentLogger, type Logger, type LogEntry, type LogFields, type LogLevel } from './logging/logger';
-export type { OperationExecutor } from './engine/operation-executor';
+export type { OperationExecutor, RunEndedSummary } from './engine/operation-executor';
 export { CancellationToken } from './engine/cancellation-token';
 export { ExecutionEngine, type EngineOptions, type RunOptions, type RunArguments, type ExecutorMap, type CheckpointMode } from './engine/execution-engine';
 export type { FailurePolicy } from './engine/run-execution';

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { serializationProblem, type ExecutionContext, type Operation, type OperationExecutor, type OperationRef } from '@portflow/core';
+import { serializationProblem, silentLogger, type ExecutionContext, type Logger, type Operation, type OperationExecutor, type OperationRef, type RunEndedSummary } from '@portflow/core';
 import { adoptRealm, workerReasons } from '@portflow/workers';
 import { bullmqConnection, checkRedisServer, redisOptions, type RedisConnection } from './connection';
 import {
   cancelChannelOf,
   cancelKeyOf,
+  chainJobsKeyOf,
   deserializeError,
   encodeValue,
   jobIdOf,
@@ -18,7 +19,7 @@ import {
   type JobProgress,
 } from './protocol';
 import { NoWorkerError } from './errors';
-import { decodeJobValue, encodeJobValue, type BlobOptions } from './job-values';
+import { decodeJobValue, encodeJobValue, removeJobBlobs, type BlobOptions } from './job-values';
 import { readFleet } from './fleet';
 import { remoteRef } from './remote-ref';
 
@@ -60,10 +61,22 @@ export interface BullMQExecutorOptions {
    * memory). Workers need the same (`portflow worker --blobs <dir>`).
    */
   blobs?: BlobOptions;
+  /** Where the executor's own warnings go (Redis without persistence); `createDistributedEngine` passes the engine's logger. Default: silent. */
+  logger?: Logger;
+  /**
+   * Tests only: ignore QueueEvents' `completed` and `failed` events, as if
+   * every one were lost, so that only the stored job state (right after
+   * `add`, and the reconcile loop) settles attempts.
+   * @internal
+   */
+  ignoreOutcomeEvents?: boolean;
 }
 
 /** How many runs' successful worker checks an executor remembers. */
 const CHECKED_RUNS = 256;
+
+/** How long `runEnded` waits for jobs still running (an operation slow to stop after a cancel) before it leaves them. */
+const RUNNING_JOB_WAIT_MS = 30_000;
 
 interface PendingAttempt {
   readonly jobId: string;
@@ -85,10 +98,14 @@ const encodedVariables = new WeakMap<object, { variables?: string; missingVariab
  * coordinator: it decides what is ready, retries and times out; this
  * executor only ships attempts and brings outcomes back.
  *
- * - One job per attempt, with the id `run.operation.attempt`: adding it twice
- *   adds one job. BullMQ's `attempts` is 1: the engine's retry policy is the
- *   only retry logic. Jobs are kept after they finish (a later slice cleans
- *   up per run).
+ * - One job per attempt, with the id `run.operation.attempt`, `run` being
+ *   the first run of the resume chain (what `context.idempotencyKey` starts
+ *   with): adding it twice adds one job, and a run resumed after its
+ *   coordinator died adopts the jobs of the earlier one (a finished job's
+ *   stored outcome is read right after the add; a waiting or running one is
+ *   awaited). BullMQ's `attempts` is 1: the engine's retry policy is the
+ *   only retry logic. Jobs are kept until the run ends ({@link BullMQExecutor.runEnded}
+ *   then removes them).
  * - The job carries the operation's ref (module specifier relative to
  *   `root`, export, type, version, params, settings) and its inputs encoded
  *   with `v8Codec` (base64), so `Map`, `Date`, `bigint` and typed arrays
@@ -127,6 +144,7 @@ export class BullMQExecutor implements OperationExecutor {
   /** Attempts whose outputs are being read (from the job or the blob directory). */
   readonly #decoding = new Set<string>();
   readonly #blobs: BlobOptions | undefined;
+  readonly #logger: Logger;
   readonly #cancelling = new Set<Promise<void>>();
   readonly #toCancel: { jobId: string; message: string }[] = [];
   #cancelBatch: Promise<void> | undefined;
@@ -139,6 +157,9 @@ export class BullMQExecutor implements OperationExecutor {
   #closed = false;
   #closing: Promise<void> | undefined;
   #accepted = 0;
+  readonly #ignoreOutcomeEvents: boolean;
+  /** Finished jobs whose outcome was read right after `add` (adopted), and by the reconcile loop. */
+  readonly #settledFromStore = { afterAdd: 0, reconcile: 0 };
 
   constructor(options: BullMQExecutorOptions) {
     this.#connection = options.connection;
@@ -150,11 +171,23 @@ export class BullMQExecutor implements OperationExecutor {
     this.buildId = options.buildId ?? 'dev';
     this.#checkWorkers = options.checkWorkers ?? true;
     this.#blobs = options.blobs;
+    this.#logger = options.logger ?? silentLogger;
+    this.#ignoreOutcomeEvents = options.ignoreOutcomeEvents === true;
   }
 
   /** Outcomes accepted so far: one per attempt at most. */
   get acceptedResults(): number {
     return this.#accepted;
+  }
+
+  /**
+   * Attempts settled from the stored job rather than an event: `afterAdd`,
+   * jobs that had finished before this executor added them (adopted from an
+   * earlier coordinator of the run); `reconcile`, by the reconcile loop.
+   * @internal
+   */
+  get settledFromStore(): { readonly afterAdd: number; readonly reconcile: number } {
+    return { ...this.#settledFromStore };
   }
 
   /** Why `operation` cannot run on a remote worker; empty when it can. */
@@ -196,6 +229,7 @@ export class BullMQExecutor implements OperationExecutor {
       runId: context.runId,
       operationId: context.operationId,
       attempt: context.attempt,
+      idempotencyKey: context.idempotencyKey,
       ...variablesOf(context.variables),
     };
     await this.#ensureReady();
@@ -203,7 +237,8 @@ export class BullMQExecutor implements OperationExecutor {
     if (this.#checkWorkers) await this.#checkServed(context.runId, context.operationId);
     context.signal.throwIfAborted();
     const queue = this.#queue!;
-    const jobId = jobIdOf(context.runId, context.operationId, context.attempt);
+    const rootRunId = rootRunIdOf(context);
+    const jobId = jobIdOf(rootRunId, context.operationId, context.attempt);
     const data: JobData = { ...header, inputs: await encodeJobValue({ ...inputs }, this.#blobs, jobId, 'inputs') };
     context.signal.throwIfAborted();
     return new Promise((resolvePromise, rejectPromise) => {
@@ -215,9 +250,14 @@ export class BullMQExecutor implements OperationExecutor {
       this.#pending.set(jobId, pending);
       context.signal.addEventListener('abort', onAbort, { once: true });
       this.#startReconciling();
-      queue.add(context.operationId, data, { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false }).then(
+      // The chain's set of job ids first, so that `runEnded` (of this run or of one that resumes it) finds every job.
+      const listed = this.#redis!.sadd(chainJobsKeyOf(this.prefix, this.queueName, rootRunId), jobId);
+      Promise.all([listed, queue.add(context.operationId, data, { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false })]).then(
         () => {
           pending.addedAt = Date.now();
+          // An earlier coordinator of this run may have added the job (BullMQ keeps one job per id), and it
+          // may have finished already: its events are gone, so read its stored outcome now.
+          void this.#adopt(jobId);
         },
         (error: unknown) => this.#settle(jobId, { error }),
       );
@@ -228,14 +268,16 @@ export class BullMQExecutor implements OperationExecutor {
     this.#ready ??= (async () => {
       const options = redisOptions(this.#connection);
       this.#redis = new Redis(options);
-      await checkRedisServer(this.#redis);
+      for (const warning of await checkRedisServer(this.#redis)) this.#logger.warn(warning);
       this.#queue = new Queue(this.queueName, { connection: bullmqConnection(options), prefix: this.prefix });
       // Read events from the stream's current end, given explicitly: QueueEvents' own start ('$')
       // misses events written before its first XREAD (bullmq#2874), such as the first jobs' progress.
       const last = (await this.#redis.xrevrange(`${this.prefix}:${this.queueName}:events`, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0';
       const events = (this.#events = new QueueEvents(this.queueName, { connection: bullmqConnection(options), prefix: this.prefix, lastEventId: last }));
-      events.on('completed', ({ jobId, returnvalue }) => this.#onOutcome(jobId, returnvalue));
-      events.on('failed', ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
+      if (!this.#ignoreOutcomeEvents) {
+        events.on('completed', ({ jobId, returnvalue }) => this.#onOutcome(jobId, returnvalue));
+        events.on('failed', ({ jobId, failedReason }) => this.#onFailed(jobId, failedReason));
+      }
       events.on('progress', ({ jobId, data }) => this.#onProgress(jobId, data));
       await Promise.all([this.#queue.waitUntilReady(), events.waitUntilReady()]);
     })();
@@ -359,6 +401,7 @@ export class BullMQExecutor implements OperationExecutor {
           continue;
         }
         const state = await job.getState();
+        if ((state === 'completed' || state === 'failed') && this.#pending.has(pending.jobId) && !this.#decoding.has(pending.jobId)) this.#settledFromStore.reconcile++;
         if (state === 'completed') this.#onOutcome(pending.jobId, job.returnvalue);
         else if (state === 'failed') this.#onFailed(pending.jobId, job.failedReason);
       }
@@ -366,6 +409,65 @@ export class BullMQExecutor implements OperationExecutor {
       // Redis unavailable for a moment: the next round tries again.
     } finally {
       this.#reconciling = false;
+    }
+  }
+
+  /** Settles an attempt whose job had already finished when it was added (one read of the job's hash). */
+  async #adopt(jobId: string): Promise<void> {
+    try {
+      const [finishedOn = null, returnvalue = null, failedReason = null] = await this.#redis!.hmget(`${this.prefix}:${this.queueName}:${jobId}`, 'finishedOn', 'returnvalue', 'failedReason');
+      if (finishedOn === null || !this.#pending.has(jobId) || this.#decoding.has(jobId)) return; // not finished: an event or the reconcile loop settles it
+      if (returnvalue !== null) {
+        this.#settledFromStore.afterAdd++;
+        this.#onOutcome(jobId, returnvalue);
+      } else if (failedReason !== null) {
+        this.#settledFromStore.afterAdd++;
+        this.#onFailed(jobId, failedReason);
+      }
+    } catch {
+      // Redis unavailable for a moment: the reconcile loop reads the job later.
+    }
+  }
+
+  /**
+   * The run ended (the engine calls this once per run): removes every job
+   * its resume chain added to this queue, by this coordinator or an earlier
+   * one (restored operations' jobs included), with their blob files and
+   * cancel keys, and the chain's set of job ids, so nothing of the run
+   * stays in Redis. A job still running (an operation slow to stop after a
+   * cancel) cannot be removed: it is waited for, up to 30 s, and then left,
+   * which rejects with the ids left. Never called for a run whose
+   * coordinator died: its jobs stay for a resume to adopt.
+   */
+  async runEnded(runId: string, summary: RunEndedSummary): Promise<void> {
+    if (this.#closed) return;
+    await Promise.allSettled([...this.#cancelling]); // their cancel keys are set before the ones below are deleted
+    await this.#ensureReady();
+    const redis = this.#redis!;
+    const queue = this.#queue!;
+    const setKey = chainJobsKeyOf(this.prefix, this.queueName, summary.rootRunId);
+    const jobIds = await redis.smembers(setKey);
+    let left = jobIds;
+    const waitUntil = Date.now() + RUNNING_JOB_WAIT_MS;
+    for (;;) {
+      // remove() refuses a job whose lock a worker holds (0); a job that is gone counts as removed.
+      const gone = await Promise.all(left.map(async (jobId) => (await queue.remove(jobId)) === 1 || (await redis.exists(`${this.prefix}:${this.queueName}:${jobId}`)) === 0));
+      left = left.filter((_, i) => !gone[i]);
+      if (left.length === 0 || Date.now() >= waitUntil) break;
+      await new Promise<void>((resolveWait) => setTimeout(resolveWait, this.#reconcileMs));
+    }
+    const stillThere = new Set(left);
+    const removed = jobIds.filter((jobId) => !stillThere.has(jobId));
+    await Promise.all(removed.map((jobId) => removeJobBlobs(this.#blobs, jobId)));
+    const keys = removed.map((jobId) => cancelKeyOf(this.prefix, this.queueName, jobId));
+    if (left.length === 0) keys.push(setKey);
+    else if (removed.length > 0) await redis.srem(setKey, ...removed);
+    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    if (left.length > 0) {
+      throw new Error(
+        `Run '${runId}' ended, but ${left.length} of its jobs on queue '${this.queueName}' (prefix '${this.prefix}') still ran ${RUNNING_JOB_WAIT_MS / 1000} s later, so they stay in Redis: ${left.join(', ')}. ` +
+          `An operation that ignores context.signal keeps running after a cancel; make it stop on its signal, and remove the jobs once they finish (queue.remove(jobId), and the set ${setKey}).`,
+      );
     }
   }
 
@@ -407,6 +509,17 @@ export class BullMQExecutor implements OperationExecutor {
     this.#cancelling.add(promise);
     void promise.finally(() => this.#cancelling.delete(promise));
   }
+}
+
+/**
+ * The first run of the attempt's resume chain: `context.idempotencyKey` is
+ * `<root>/<operationId>` (core's definition); the run id for a context that
+ * says otherwise.
+ */
+function rootRunIdOf(context: ExecutionContext): string {
+  const key = context.idempotencyKey;
+  const suffix = `/${context.operationId}`;
+  return key.endsWith(suffix) && key.length > suffix.length ? key.slice(0, -suffix.length) : context.runId;
 }
 
 /** The run variables that can be encoded, and the names of those that cannot (cached per run: the object is frozen and shared). */

@@ -3,8 +3,16 @@ import { checkRedisServer, redisOptions } from './connection';
 import { jobIdOf } from './protocol';
 
 describe('checkRedisServer', () => {
-  it('accepts maxmemory-policy noeviction', async () => {
-    await expect(checkRedisServer({ config: async () => ['maxmemory-policy', 'noeviction'] })).resolves.toBeUndefined();
+  const server = (settings: Record<string, string>) => ({ config: async (_get: 'GET', name: string) => [name, settings[name] ?? ''] });
+
+  it('accepts maxmemory-policy noeviction, with nothing to say when Redis persists its data', async () => {
+    await expect(checkRedisServer(server({ 'maxmemory-policy': 'noeviction', appendonly: 'yes', save: '' }))).resolves.toEqual([]);
+    await expect(checkRedisServer(server({ 'maxmemory-policy': 'noeviction', appendonly: 'no', save: '3600 1' }))).resolves.toEqual([]);
+  });
+
+  it('warns when persistence is off: a Redis restart would lose the jobs', async () => {
+    const warnings = await checkRedisServer(server({ 'maxmemory-policy': 'noeviction', appendonly: 'no', save: '' }));
+    expect(warnings).toEqual([expect.stringMatching(/^Redis persistence is off \(appendonly no, save ''\).*CONFIG SET appendonly yes/)]);
   });
 
   it('refuses another policy, naming the setting and the fix', async () => {
@@ -14,7 +22,7 @@ describe('checkRedisServer', () => {
   });
 
   it('passes servers that refuse CONFIG', async () => {
-    await expect(checkRedisServer({ config: async () => Promise.reject(new Error('unknown command')) })).resolves.toBeUndefined();
+    await expect(checkRedisServer({ config: async () => Promise.reject(new Error('unknown command')) })).resolves.toEqual([]);
   });
 });
 

@@ -49,21 +49,23 @@ export interface ConfigReader {
 /**
  * Checks that a Redis server can hold BullMQ's queues: `maxmemory-policy`
  * must be `noeviction`, or Redis may evict job keys under memory pressure
- * and jobs vanish. Throws a {@link RedisConfigurationError} naming the
- * setting and the fix. Servers that refuse `CONFIG` (some managed services)
- * pass: their policy cannot be read here.
+ * and jobs vanish; throws a {@link RedisConfigurationError} naming the
+ * setting and the fix. Resolves to warnings worth logging: persistence off
+ * (no AOF and no RDB snapshots), so a Redis restart loses every queued job
+ * and result. Servers that refuse `CONFIG` (some managed services) pass:
+ * their settings cannot be read here.
  *
  * @example
  * ```ts
- * await checkRedisServer(new Redis('redis://127.0.0.1:6379'));
+ * for (const warning of await checkRedisServer(new Redis('redis://127.0.0.1:6379'))) console.warn(warning);
  * ```
  */
-export async function checkRedisServer(client: ConfigReader): Promise<void> {
+export async function checkRedisServer(client: ConfigReader): Promise<readonly string[]> {
   let reply: unknown;
   try {
     reply = await client.config('GET', 'maxmemory-policy');
   } catch {
-    return; // CONFIG disabled: nothing to read
+    return []; // CONFIG disabled: nothing to read
   }
   const policy = Array.isArray(reply) ? reply[1] : undefined;
   if (typeof policy === 'string' && policy !== 'noeviction') {
@@ -72,4 +74,16 @@ export async function checkRedisServer(client: ConfigReader): Promise<void> {
         `Fix it with 'CONFIG SET maxmemory-policy noeviction' (and 'CONFIG REWRITE'), or set 'maxmemory-policy noeviction' in redis.conf`,
     );
   }
+  const setting = async (name: string): Promise<string | undefined> => {
+    const value = await client.config('GET', name).catch(() => undefined);
+    return Array.isArray(value) && typeof value[1] === 'string' ? value[1] : undefined;
+  };
+  const [appendonly, save] = await Promise.all([setting('appendonly'), setting('save')]);
+  if (appendonly === 'no' && save === '') {
+    return [
+      "Redis persistence is off (appendonly no, save ''): if Redis restarts, every queued job and result is lost, and runs wait for jobs that no longer exist until the reconcile loop fails them. " +
+        "For anything but tests, turn on AOF ('CONFIG SET appendonly yes') or RDB snapshots.",
+    ];
+  }
+  return [];
 }

@@ -55,7 +55,7 @@ export function createDistributedEngine(options: DistributedEngineOptions): Exec
   for (const [key, queue] of Object.entries(queues)) {
     let executor = byQueue.get(queue);
     if (executor === undefined) {
-      executor = new BullMQExecutor({ connection, queue, prefix, buildId, root, reconcileMs, checkWorkers, ...(blobs === undefined ? {} : { blobs }) });
+      executor = new BullMQExecutor({ connection, queue, prefix, buildId, root, reconcileMs, checkWorkers, ...(blobs === undefined ? {} : { blobs }), ...(engineOptions.logger === undefined ? {} : { logger: engineOptions.logger }) });
       byQueue.set(queue, executor);
     }
     executors[key] = executor;

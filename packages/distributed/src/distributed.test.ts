@@ -1,6 +1,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ExecutionEngine, GraphDefinition, v8Codec, GraphValidationError, Operation, OperationOptions, Output, Value, type EngineEvent, type ExecutionResult, type OutputPort, type Outputs } from '@portflow/core';
+import { BullMQExecutor } from './bullmq-executor';
 import { createDistributedEngine } from './distributed-engine';
 import { listWorkers } from './fleet';
 import { jobIdOf, PROTOCOL_VERSION, queueNameOf, type JobOutcome } from './protocol';
@@ -117,7 +118,9 @@ describe('createDistributedEngine', () => {
     await startWorkers('spin', 2, { concurrency: 1, threads: 1, lockDuration: 1000, stalledInterval: 500 });
     const graph = new GraphDefinition({ name: 'spin' });
     graph.add(new F.Spin({ id: 'spin', params: { ms: 3000 } }));
-    const engine = engineFor('spin');
+    // Without runEnded, so that the run's job stays after the run for the checks below (the executor's cleanup then removes it).
+    const executor = new BullMQExecutor({ connection: REDIS_URL, prefix, buildId: 'test', root: PACKAGE_DIR, queue: 'spin', reconcileMs: 500 });
+    const engine = new ExecutionEngine({ cpuThreads: Infinity, executors: { cpu_bound: { execute: (op, inputs, context) => executor.execute(op, inputs, context), close: () => executor.close() } } });
     const starts: { pid?: number; mainThread?: boolean }[] = [];
     let result: ExecutionResult;
     try {
@@ -139,25 +142,13 @@ describe('createDistributedEngine', () => {
     } finally {
       await queue.close();
     }
-  });
-
-  it('settles attempts from stored job state when no event comes: a re-run with the same run id adopts the finished jobs without running them', async () => {
-    await startWorkers('adopt', 1);
-    const graph = new GraphDefinition({ name: 'adopt' });
-    graph.add(new F.Hold({ id: 'once', params: { ms: 0, tag: 5 } }));
-    const first = engineFor('adopt');
-    const second = engineFor('adopt');
+    const cleaner = new BullMQExecutor({ connection: REDIS_URL, prefix, buildId: 'test', root: PACKAGE_DIR, queue: 'spin' });
     try {
-      expect((await first.run(graph, { runId: 'adopt-run' })).getOutput('once', 'tag')).toBe(5);
-      const run = second.start(graph, { runId: 'adopt-run' });
-      const progress: EngineEvent[] = [];
-      run.events$.subscribe((event: EngineEvent) => event.type === 'OperationProgress' && progress.push(event));
-      const result = await run.result; // the job exists and is completed: adding it is a no-op, and no event will come
-      expect(result.getOutput('once', 'tag')).toBe(5);
-      expect(progress).toEqual([]); // it did not run again
+      await cleaner.runEnded('spin-run', { rootRunId: 'spin-run', status: 'succeeded', finishedAt: Date.now(), counts: { total: 1, succeeded: 1, failed: 0, skipped: 0, cancelled: 0 } });
     } finally {
-      await Promise.all([first.close(), second.close()]);
+      await cleaner.close();
     }
+    expect(await keysUnder(redis, `${prefix}:${queueNameOf('spin', 'test')}:spin-run`)).toEqual([]);
   });
 
   it('fails an operation whose module no worker may load, with the resolver\'s reason', async () => {
@@ -228,24 +219,36 @@ describe('createDistributedEngine', () => {
     const queue = new Queue(queueName, { connection: { url: REDIS_URL }, prefix });
     const events = new QueueEvents(queueName, { connection: { url: REDIS_URL }, prefix });
     const engine = engineFor('cancel');
+    const outcomes = new Map<string, unknown>();
+    let outcomeArrived: (() => void) | undefined;
+    events.on('completed', ({ jobId, returnvalue }) => {
+      outcomes.set(jobId, returnvalue);
+      outcomeArrived?.();
+    });
+    const outcomeOf = async (jobId: string): Promise<unknown> => {
+      while (!outcomes.has(jobId)) await new Promise<void>((resolve) => (outcomeArrived = resolve));
+      return outcomes.get(jobId);
+    };
     try {
       await events.waitUntilReady();
       const run = engine.start(graph, { runId: 'cancel-run' });
-      let running: string | undefined;
+      const started: string[] = [];
       run.events$.subscribe((event: EngineEvent) => {
-        if (event.type === 'OperationProgress' && running === undefined) {
-          running = event.operationId;
+        if (event.type === 'OperationProgress') {
+          started.push(event.operationId);
           run.cancel('test cancel');
         }
       });
       const result = await run.result;
       expect(result.status).toBe('cancelled');
-      await engine.close(); // waits for the cancellations it sent
-      const waiting = running === 'a' ? 'b' : 'a';
-      expect(await queue.getJob(jobIdOf('cancel-run', waiting, 1))).toBeUndefined();
-      const job = await queue.getJob(jobIdOf('cancel-run', running!, 1));
-      const outcome = JSON.parse(JSON.stringify(await job!.waitUntilFinished(events))) as JobOutcome;
-      expect(outcome).toMatchObject({ ok: false, aborted: true, error: { message: expect.stringMatching(/^saw abort: .*test cancel/) } });
+      await engine.close(); // waits for the cancellations it sent, and for the run's cleanup
+      expect(started).toHaveLength(1); // the waiting job was removed before a worker took it
+      const running = started[0]!;
+      const outcome = (await outcomeOf(jobIdOf('cancel-run', running, 1))) as JobOutcome;
+      expect(typeof outcome === 'string' ? JSON.parse(outcome) : outcome).toMatchObject({ ok: false, aborted: true, error: { message: expect.stringMatching(/^saw abort: .*test cancel/) } });
+      // The run ended: both jobs are gone (the running one once it stopped).
+      expect(await queue.getJob(jobIdOf('cancel-run', 'a', 1))).toBeUndefined();
+      expect(await queue.getJob(jobIdOf('cancel-run', 'b', 1))).toBeUndefined();
     } finally {
       await engine.close();
       await Promise.all([events.close(), queue.close()]);

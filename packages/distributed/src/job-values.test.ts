@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createLogger, GraphDefinition, type LogEntry } from '@portflow/core';
-import { createDistributedEngine } from './distributed-engine';
+import { createLogger, ExecutionEngine, GraphDefinition, type LogEntry } from '@portflow/core';
+import { BullMQExecutor } from './bullmq-executor';
 import { decodeJobValue, encodeJobValue, jobBlobFolder, removeJobBlobs, type BlobReference } from './job-values';
 import { queueNameOf, type JobData, type JobOutcome } from './protocol';
-import { connectTestRedis, deleteKeysUnder, REDIS_URL, testPrefix } from './testing/redis';
+import { connectTestRedis, deleteKeysUnder, keysUnder, REDIS_URL, testPrefix } from './testing/redis';
 import { loadFixtures, PACKAGE_DIR, spawnWorker, type WorkerProcess } from './testing/worker-process';
 
 jest.setTimeout(120_000); // upper bound only: nothing here waits on the clock
@@ -65,7 +65,13 @@ describe('a distributed run with a blob directory', () => {
   it("moves a 1 MiB value through the directory, not Redis, and brings the workers' log lines back to the coordinator's logger", async () => {
     workers.push(await spawnWorker({ prefix, queue: 'big', cli: true, blobs: dir }));
     const lines: LogEntry[] = [];
-    const engine = createDistributedEngine({ connection: REDIS_URL, prefix, buildId: 'test', root: PACKAGE_DIR, queues: { cpu_bound: 'big' }, blobs: { directory: dir }, logger: createLogger((entry) => lines.push(entry)) });
+    // An executor whose runEnded the engine does not see, so that the jobs stay for the checks below; its cleanup runs after them.
+    const executor = new BullMQExecutor({ connection: REDIS_URL, prefix, buildId: 'test', root: PACKAGE_DIR, queue: 'big', blobs: { directory: dir } });
+    const engine = new ExecutionEngine({
+      cpuThreads: Infinity,
+      executors: { cpu_bound: { execute: (op, inputs, context) => executor.execute(op, inputs, context), validate: (op) => executor.validate(op), close: () => executor.close() } },
+      logger: createLogger((entry) => lines.push(entry)),
+    });
     const graph = new GraphDefinition({ name: 'blobs' });
     const big = new F.Megabyte({ id: 'megabyte', params: { seed: 3 } });
     const check = new F.Checksum({ id: 'checksum' });
@@ -94,6 +100,15 @@ describe('a distributed run with a blob directory', () => {
     } finally {
       await queue.close();
     }
+    // The run's end removes its jobs and their blob files.
+    const cleaner = new BullMQExecutor({ connection: REDIS_URL, prefix, buildId: 'test', root: PACKAGE_DIR, queue: 'big', blobs: { directory: dir } });
+    try {
+      await cleaner.runEnded(runId, { rootRunId: runId, status: 'succeeded', finishedAt: Date.now(), counts: { total: 3, succeeded: 3, failed: 0, skipped: 0, cancelled: 0 } });
+    } finally {
+      await cleaner.close();
+    }
+    expect(readdirSync(dir)).toEqual([]);
+    expect(await keysUnder(redis, `${prefix}:${queueNameOf('big', 'test')}:${runId}`)).toEqual([]);
     const remote = lines.filter((l) => l.fields.remote === true && l.fields.operationId === 'chatty');
     expect(remote.map((l) => `${l.level} ${l.message}`)).toEqual(['info step 5 starts', 'warn almost done']);
     expect(remote[1]!.fields).toMatchObject({ step: 5, main: false, runId, attempt: 1 });

@@ -17,6 +17,8 @@ export interface JobData {
   readonly runId: string;
   readonly operationId: string;
   readonly attempt: number;
+  /** The attempt's `context.idempotencyKey` (`<first run of the resume chain>/<operationId>`); `runId/operationId` when absent. */
+  readonly idempotencyKey?: string;
   /** The inputs record, encoded with `v8Codec`: base64, or a file of the blob directory when large. */
   readonly inputs: EncodedValue;
   /** The run variables that can be encoded, with `v8Codec`, base64. */
@@ -61,9 +63,12 @@ function escapeComponent(s: string): string {
 }
 
 /**
- * The job id of one attempt: `run.operation.attempt`, each part escaped.
- * Deterministic, so adding the same attempt twice adds one job; never an
- * integer and never with `:`, which BullMQ refuses.
+ * The job id of one attempt: `run.operation.attempt`, each part escaped,
+ * where `run` is the first run of the resume chain (what
+ * `context.idempotencyKey` starts with), so a resumed run's attempts have
+ * the ids of the earlier runs' attempts. Deterministic, so adding the same
+ * attempt twice adds one job; never an integer and never with `:`, which
+ * BullMQ refuses.
  */
 export function jobIdOf(runId: string, operationId: string, attempt: number): string {
   return `${escapeComponent(runId)}.${escapeComponent(operationId)}.${attempt}`;
@@ -110,4 +115,13 @@ export function cancelChannelOf(prefix: string, queueName: string): string {
 /** The key that marks a job cancelled, for workers that take it after the message went out. */
 export function cancelKeyOf(prefix: string, queueName: string, jobId: string): string {
   return `${prefix}:portflow:cancelled:${queueName}:${jobId}`;
+}
+
+/**
+ * The set of the job ids a resume chain (named by its first run) added to a
+ * queue: what the coordinator removes when the chain's run ends, including
+ * jobs added by an earlier coordinator of the chain.
+ */
+export function chainJobsKeyOf(prefix: string, queueName: string, rootRunId: string): string {
+  return `${prefix}:portflow:jobs:${queueName}:${escapeComponent(rootRunId)}`;
 }

@@ -165,7 +165,7 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   });
   const heartbeat = new Heartbeat(redis, prefix, info);
   try {
-    await checkRedisServer(redis);
+    for (const warning of await checkRedisServer(redis)) logger.warn(warning);
     await subscriber.subscribe(...queueNames.map((name) => cancelChannelOf(prefix, name)));
   } catch (error) {
     redis.disconnect();
@@ -306,7 +306,7 @@ function jobContext(job: Job<JobData>, signal: AbortSignal, parent: Logger): Exe
     runId: data.runId,
     operationId: data.operationId,
     attempt: data.attempt,
-    idempotencyKey: `${data.runId}/${data.operationId}`,
+    idempotencyKey: data.idempotencyKey ?? `${data.runId}/${data.operationId}`,
     signal,
     logger: forwardingLogger(parent.child({ runId: data.runId, operationId: data.operationId, attempt: data.attempt, jobId: job.id }), job),
     variables: Object.freeze(variables),

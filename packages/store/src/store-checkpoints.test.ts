@@ -115,6 +115,24 @@ function describeCheckpoints(name: string, factory: RunStoreTargetFactory, befor
       expect(again.getRecord('cached').restoredFrom).toBeDefined();
     });
 
+    it('gives every run of a resume chain the first run as the root of context.idempotencyKey', async () => {
+      const store = await target.open();
+      const keys: string[] = [];
+      let failures = 2;
+      const Step = defineOperation('test.keyed', { outputs: { n: Number } }, (_inputs, context) => {
+        keys.push(context.idempotencyKey);
+        if (failures-- > 0) throw new Error('not yet');
+        return { n: 1 };
+      });
+      const graphOf = () => new GraphDefinition({ name: 'keyed' }).add(new Step({ id: 'step' }));
+      const first = await engine.run(graphOf(), { store: checkpointsIn(store) });
+      const second = await engine.run(graphOf(), { store: checkpointsIn(store), resume: first.runId });
+      const third = await engine.run(graphOf(), { store: checkpointsIn(await target.open()), resume: second.runId }); // another store instance, as another process
+      expect([first.status, second.status, third.status]).toEqual(['failed', 'failed', 'succeeded']);
+      expect(await store.getRun(third.runId)).toMatchObject({ resumedFrom: second.runId });
+      expect(keys).toEqual([`${first.runId}/step`, `${first.runId}/step`, `${first.runId}/step`]);
+    });
+
     it('names a run it does not hold', async () => {
       const store = await target.open();
       await expect(engine.run(pipeline(new Map()), { store: checkpointsIn(store), resume: 'no-such-run' })).rejects.toThrow(UnknownRunError);

@@ -34,6 +34,7 @@ async function openSession(runs: RunStore, run: CheckpointRun): Promise<Checkpoi
   const from = run.resume === undefined ? undefined : await resumable(runs, run);
   const done = new Map<string, RecordedOperation>();
   if (from !== undefined) for (const op of await runs.operations(from.runId)) done.set(op.operationId, op);
+  const rootRunId = from === undefined ? undefined : await rootOf(runs, from);
   await runs.startRun({
     runId: run.runId,
     workflow: run.graphName,
@@ -52,6 +53,7 @@ async function openSession(runs: RunStore, run: CheckpointRun): Promise<Checkpoi
   };
   return {
     resumedFrom: from?.runId,
+    ...(rootRunId === undefined ? {} : { rootRunId }),
     restorable: (operationId) => {
       const op = done.get(operationId);
       return op === undefined ? undefined : stored(runs, op);
@@ -107,6 +109,23 @@ async function resumable(runs: RunStore, run: CheckpointRun): Promise<RunRecord>
     throw new UnknownRunError(`No ${run.anyOutcome ? '' : 'unfinished '}run of '${run.graphName}' in the store at ${runs.location} to resume; run it without resume`);
   }
   return latest;
+}
+
+/**
+ * The first run of `run`'s resume chain: `resumedFrom` followed back to a
+ * run that resumed none (or whose earlier run was pruned: then the id it
+ * names). One read per earlier run of the chain.
+ */
+async function rootOf(runs: RunStore, run: RunRecord): Promise<string> {
+  const seen = new Set<string>([run.runId]);
+  let root = run;
+  while (root.resumedFrom !== undefined && !seen.has(root.resumedFrom)) {
+    seen.add(root.resumedFrom);
+    const earlier = await runs.getRun(root.resumedFrom);
+    if (earlier === undefined) return root.resumedFrom;
+    root = earlier;
+  }
+  return root.runId;
 }
 
 /**

@@ -221,6 +221,7 @@ export class WorkerPoolExecutor implements OperationExecutor {
     };
     const inputBuffers = tagBuffers(inputs);
     if (inputBuffers !== undefined) task.inputBuffers = inputBuffers;
+    if (context.idempotencyKey !== `${context.runId}/${context.operationId}`) task.idempotencyKey = context.idempotencyKey;
     const { variables, missingVariables } = cloneableVariables(context.variables);
     if (variables !== undefined) task.variables = variables;
     if (missingVariables !== undefined) task.missingVariables = missingVariables;

@@ -30,6 +30,8 @@ export interface WorkerTask {
   readonly inputs: Record<string, unknown>;
   // The fields below are left out when they hold nothing: every field costs on each crossing.
   readonly inputBuffers?: BufferTags;
+  /** The attempt's `context.idempotencyKey`, when it is not `runId/operationId` (a resumed run's). */
+  readonly idempotencyKey?: string;
   /** The run's variables that could be cloned. */
   readonly variables?: Record<string, unknown>;
   /** Run variables that could not be cloned; reading one in the worker throws. */

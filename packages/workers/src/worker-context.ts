@@ -39,7 +39,7 @@ export class WorkerContext implements ExecutionContext, LinkedAttempt {
   }
 
   get idempotencyKey(): string {
-    return `${this.task.runId}/${this.task.operationId}`;
+    return this.task.idempotencyKey ?? `${this.task.runId}/${this.task.operationId}`;
   }
 
   get variables(): Readonly<Record<string, unknown>> {

@@ -48,6 +48,15 @@ export interface CheckpointRun {
 export interface CheckpointSession {
   /** The run this one resumes, when resuming. */
   readonly resumedFrom: string | undefined;
+  /**
+   * The first run of the resume chain this run continues: follow
+   * `resumedFrom` back to a run that resumed none (undefined when not
+   * resuming: the run is its own root). The engine makes
+   * `context.idempotencyKey` from it, so that it stays the same across every
+   * resume of a run. Optional for stores written before it: the engine then
+   * takes `resumedFrom`, which is right for one resume only.
+   */
+  readonly rootRunId?: string;
   /** What the resumed run completed, by operation id (undefined when not resuming or not completed). */
   restorable(operationId: string): StoredOperation | undefined;
   /**

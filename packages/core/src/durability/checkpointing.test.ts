@@ -17,6 +17,7 @@ import {
   type LogEntry,
 } from '..';
 import { deferred, type Deferred } from '../testing';
+import { Task } from '../__fixtures__/operations';
 import { eventInvariantViolations } from '../testing/event-invariants';
 
 /** Counts calls per operation id: the side effects a resume must not repeat. */
@@ -103,6 +104,32 @@ describe('checkpoint and resume', () => {
     expect(journal.filter((e) => e.type === 'OperationRestored').map((e) => e.operationId)).toEqual(['source', 'double']);
     expect(journal.find((e) => e.type === 'OperationRestored')).toMatchObject({ fromRunId: first.runId, cacheKey: records.source!.cacheKey });
     expect(store.run(second.runId)).toMatchObject({ status: 'succeeded', resumedFrom: first.runId });
+    await engine.close();
+  });
+
+  it('keeps context.idempotencyKey across a resume chain: every resumed run has its own id, the key is the first run\'s', async () => {
+    const engine = new ExecutionEngine();
+    const store = new MemoryCheckpointStore();
+    const keys: string[] = [];
+    let failuresLeft = 2;
+    const graphOf = () =>
+      new GraphDefinition({ name: 'keys' }).add(
+        new Task((context) => void keys.push(`${context.runId} ${context.idempotencyKey}`), { id: 'a' }),
+        new Task((context) => {
+          keys.push(`${context.runId} ${context.idempotencyKey}`);
+          if (failuresLeft-- > 0) throw new Error('not yet');
+        }, { id: 'b' }),
+      );
+    const first = await engine.run(graphOf(), { store });
+    const second = await engine.run(graphOf(), { store, resume: first.runId });
+    const third = await engine.run(graphOf(), { store, resume: 'latest' });
+    expect([first.status, second.status, third.status]).toEqual(['failed', 'failed', 'succeeded']);
+    expect(new Set([first.runId, second.runId, third.runId]).size).toBe(3);
+    expect(store.run(third.runId)).toMatchObject({ resumedFrom: second.runId });
+    expect(keys).toEqual([`${first.runId} ${first.runId}/a`, `${first.runId} ${first.runId}/b`, `${second.runId} ${first.runId}/b`, `${third.runId} ${first.runId}/b`]);
+    // A run without resume starts a chain of its own.
+    const fresh = await engine.run(graphOf(), { store });
+    expect(keys.slice(4)).toEqual([`${fresh.runId} ${fresh.runId}/a`, `${fresh.runId} ${fresh.runId}/b`]);
     await engine.close();
   });
 

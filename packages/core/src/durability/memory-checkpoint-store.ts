@@ -66,9 +66,11 @@ export class MemoryCheckpointStore implements CheckpointStore {
       operations: new Map(),
       events: [],
     };
+    const rootRunId = from === undefined ? undefined : this.rootOf(from);
     this.byId.set(run.runId, record);
     return {
       resumedFrom: from?.runId,
+      ...(rootRunId === undefined ? {} : { rootRunId }),
       restorable: (operationId) => {
         const done = from?.operations.get(operationId);
         return done === undefined ? undefined : this.stored(from!.runId, done);
@@ -104,6 +106,19 @@ export class MemoryCheckpointStore implements CheckpointStore {
     const found = this.byId.get(resume);
     if (found === undefined) throw new UnknownRunError(`No run '${resume}' in this store to resume; list runs with store.runs(), or resume 'latest'`);
     return found;
+  }
+
+  /** The first run of `run`'s resume chain (`resumedFrom`, followed back as far as this store holds runs). */
+  private rootOf(run: MemoryRunRecord): string {
+    const seen = new Set<string>([run.runId]);
+    let root = run;
+    while (root.resumedFrom !== undefined && !seen.has(root.resumedFrom)) {
+      seen.add(root.resumedFrom);
+      const earlier = this.byId.get(root.resumedFrom);
+      if (earlier === undefined) return root.resumedFrom;
+      root = earlier;
+    }
+    return root.runId;
   }
 
   private stored(runId: string, record: CheckpointRecord): StoredOperation | undefined {

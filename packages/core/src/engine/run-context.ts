@@ -4,6 +4,8 @@ import type { Logger } from '../logging/logger';
 /** What an attempt's context needs from its run. @internal */
 export interface AttemptHost {
   readonly runId: string;
+  /** The first run of this run's resume chain (the run itself when it resumed none). */
+  readonly rootRunId: string;
   readonly ids: readonly string[];
   readonly variables: Readonly<Record<string, unknown>>;
   readonly logger: Logger;
@@ -37,7 +39,7 @@ export class RunContext implements ExecutionContext {
   }
 
   get idempotencyKey(): string {
-    return `${this.runId}/${this.operationId}`;
+    return `${this.host.rootRunId}/${this.operationId}`;
   }
 
   get variables(): Readonly<Record<string, unknown>> {

@@ -15,7 +15,7 @@ import { summarizeError, type EngineEvent, type RunCounts, type RunProgress } fr
 import type { ExecutionResult, OperationStatus, RunStatus } from '../results/execution-result';
 import { buildExecutionResult } from '../results/run-result';
 import type { Logger } from '../logging/logger';
-import type { OperationExecutor } from './operation-executor';
+import type { OperationExecutor, RunEndedSummary } from './operation-executor';
 import type { CompiledPort } from '../model/ports/port-descriptor';
 import { anyChannelObserved } from '../graph/data-channel';
 import { ReadyQueue } from './ready-queue';
@@ -84,6 +84,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class RunExecution implements SlotUser, AttemptHost {
   readonly runId: string;
+  /** The first run of this run's resume chain: `context.idempotencyKey` is made from it. */
+  rootRunId: string;
   readonly ids: readonly string[];
   readonly variables: Readonly<Record<string, unknown>>;
   readonly logger: Logger;
@@ -135,7 +137,7 @@ export class RunExecution implements SlotUser, AttemptHost {
     readonly plan: RunPlan,
     readonly config: RunConfig,
   ) {
-    this.runId = config.runId;
+    this.runId = this.rootRunId = config.runId;
     this.ids = plan.ids;
     this.variables = config.variables;
     this.logger = config.logger;
@@ -241,6 +243,7 @@ export class RunExecution implements SlotUser, AttemptHost {
    * the operations at `rerun` and everything downstream of them.
    */
   attachCheckpoints(session: CheckpointSession, codec: ValueCodec, rerun: readonly number[], mode: CheckpointMode | undefined): void {
+    this.rootRunId = session.rootRunId ?? session.resumedFrom ?? this.runId;
     const checkpoints = (this.checkpoints = new RunCheckpoints(this.plan, session, codec, this.logger, rerun, mode));
     this.stream.events$.subscribe((event) => checkpoints.event(event));
   }
@@ -716,17 +719,42 @@ export class RunExecution implements SlotUser, AttemptHost {
     if (this.boundChannels !== undefined) for (const channel of this.boundChannels) channel.end(this.runId);
     this.outputSubject?.complete();
     const result = this.buildResult(status, finishedAt, counts, reason);
-    if (this.checkpoints === undefined) {
-      this.resolveResult(result);
+    const summary = { status, finishedAt, counts, ...(reason === undefined ? {} : { reason }) };
+    // The store records the end first: executors then remove what they kept for a resume.
+    const recorded =
+      this.checkpoints === undefined
+        ? undefined
+        : this.checkpoints.close(summary).catch((error: unknown) => {
+            // The run itself is over; its record is not complete. Say so, keep the result.
+            this.logger.error(`Run '${this.runId}': its checkpoint store failed to record the end of the run (${describeError(error)}); a resume may run again what this run completed`);
+          });
+    const executors = this.endingExecutors();
+    if (executors.length === 0) {
+      if (recorded === undefined) this.resolveResult(result);
+      else void recorded.then(() => this.resolveResult(result));
       return;
     }
-    this.checkpoints.close({ status, finishedAt, counts, ...(reason === undefined ? {} : { reason }) }).then(
-      () => this.resolveResult(result),
-      (error: unknown) => {
-        // The run itself is over; its record is not complete. Say so, keep the result.
-        this.logger.error(`Run '${this.runId}': its checkpoint store failed to record the end of the run (${describeError(error)}); a resume may run again what this run completed`);
-        this.resolveResult(result);
-      },
+    void (recorded ?? Promise.resolve()).then(() => this.tellExecutors(executors, { rootRunId: this.rootRunId, ...summary })).then(() => this.resolveResult(result));
+  }
+
+  /** The distinct executors of this run's operations that want to hear that a run ended. */
+  private endingExecutors(): OperationExecutor[] {
+    if (this.executors === undefined) return [];
+    const distinct = new Set<OperationExecutor>();
+    for (const executor of this.executors) if (executor?.runEnded !== undefined) distinct.add(executor);
+    return [...distinct];
+  }
+
+  /** Calls each executor's `runEnded` once; failures are logged, never thrown. */
+  private async tellExecutors(executors: readonly OperationExecutor[], summary: RunEndedSummary): Promise<void> {
+    await Promise.all(
+      executors.map(async (executor) => {
+        try {
+          await executor.runEnded!(this.runId, summary);
+        } catch (error) {
+          this.logger.error(`Run '${this.runId}': an executor failed to clean up after the run (${describeError(error)})`);
+        }
+      }),
     );
   }
 

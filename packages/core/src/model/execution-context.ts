@@ -23,12 +23,15 @@ export interface ExecutionContext {
   /** 1 for the first attempt, 2 for the first retry, ... */
   readonly attempt: number;
   /**
-   * `runId + '/' + operationId`: the same for every attempt of this
-   * operation in this run, for every re-execution of an attempt (a
-   * distributed worker that died mid-job has it run again elsewhere), and
-   * for a run resumed under the same id. An operation may run more than
-   * once, so make writes to the outside world idempotent by this key (an
-   * upsert key, a request's idempotency header).
+   * `rootRunId + '/' + operationId`, where `rootRunId` is the first run of
+   * the resume chain (`runId` itself unless this run resumes another, with
+   * `resume` and a store): the same for every attempt of this operation,
+   * for every re-execution of an attempt (a distributed worker that died
+   * mid-job has it run again elsewhere), and for every run that resumes
+   * this one (or a run that resumed it), although each has its own
+   * `runId`. An operation may run more than once, so make writes to the
+   * outside world idempotent by this key (an upsert key, a request's
+   * idempotency header). A run started without `resume` gets new keys.
    *
    * @example
    * ```ts

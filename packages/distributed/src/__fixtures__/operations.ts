@@ -3,6 +3,7 @@
  * this file to dist/__fixtures__/operations.js (worker processes load
  * JavaScript); tests load that build through src/testing/fixtures.ts.
  */
+import { appendFileSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { Input, Operation, OperationOptions, Output, type ExecutionContext, type InputPort, type Inputs, type OutputPort, type Outputs } from '@portflow/core';
 import { WorkerOperation } from '@portflow/workers';
@@ -117,5 +118,30 @@ export class Chatty extends Operation<{ step: number }> {
     context.logger.info(`step ${this.params.step} starts`);
     context.logger.warn('almost done', { step: this.params.step, main: isMainThread });
     return { step: this.params.step };
+  }
+}
+
+/**
+ * A side effect counted by key: appends `context.idempotencyKey` to
+ * `params.file` when it starts (and reports progress `started`), then waits `params.ms` (or until its signal
+ * aborts) and emits `a + b + add`. Tests count the lines per key.
+ */
+@WorkerOperation(__filename)
+@OperationOptions({ resource: 'cpu_bound' })
+export class Effect extends Operation<{ file: string; ms: number; add: number }> {
+  @Input(Number, { optional: true }) a!: InputPort<number | undefined>;
+  @Input(Number, { optional: true }) b!: InputPort<number | undefined>;
+  @Output(Number) value!: OutputPort<number>;
+  async execute({ a, b }: Inputs<Effect>, context: ExecutionContext): Promise<Outputs<Effect>> {
+    appendFileSync(this.params.file, `${context.idempotencyKey}\n`);
+    context.reportProgress(0, 'started');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, this.params.ms);
+      context.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        reject(context.signal.reason as Error);
+      }, { once: true });
+    });
+    return { value: (a ?? 0) + (b ?? 0) + this.params.add };
   }
 }
