@@ -141,6 +141,9 @@ export class BullMQExecutor implements OperationExecutor {
   /** Runs whose check found a worker (or is under way), oldest first. */
   readonly #checked = new Map<string, Promise<void>>();
   readonly #pending = new Map<string, PendingAttempt>();
+  /** Attempts whose job is to be added with the next batch. */
+  readonly #toAdd: { jobId: string; rootRunId: string; name: string; data: JobData; pending: PendingAttempt; resumed: boolean }[] = [];
+  #addBatch: ReturnType<typeof setImmediate> | undefined;
   /** Attempts whose outputs are being read (from the job or the blob directory). */
   readonly #decoding = new Set<string>();
   readonly #blobs: BlobOptions | undefined;
@@ -213,6 +216,9 @@ export class BullMQExecutor implements OperationExecutor {
   }
 
   async #closeNow(): Promise<void> {
+    if (this.#addBatch !== undefined) clearImmediate(this.#addBatch);
+    this.#addBatch = undefined;
+    this.#toAdd.length = 0;
     for (const pending of [...this.#pending.values()]) this.#settle(pending.jobId, { error: new Error('the BullMQ executor was closed') });
     await Promise.allSettled([...this.#cancelling]);
     await this.#ready?.catch(() => undefined);
@@ -250,18 +256,44 @@ export class BullMQExecutor implements OperationExecutor {
       this.#pending.set(jobId, pending);
       context.signal.addEventListener('abort', onAbort, { once: true });
       this.#startReconciling();
-      // The chain's set of job ids first, so that `runEnded` (of this run or of one that resumes it) finds every job.
-      const listed = this.#redis!.sadd(chainJobsKeyOf(this.prefix, this.queueName, rootRunId), jobId);
-      Promise.all([listed, queue.add(context.operationId, data, { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false })]).then(
-        () => {
-          pending.addedAt = Date.now();
-          // An earlier coordinator of this run may have added the job (BullMQ keeps one job per id), and it
-          // may have finished already: its events are gone, so read its stored outcome now.
-          void this.#adopt(jobId);
-        },
-        (error: unknown) => this.#settle(jobId, { error }),
-      );
+      // Added with the other attempts that became ready in this turn of the event loop: one addBulk and
+      // one SADD per chain for all of them, instead of round trips per job (a wide layer starts at once).
+      this.#toAdd.push({ jobId, rootRunId, name: context.operationId, data, pending, resumed: rootRunId !== context.runId });
+      this.#addBatch ??= setImmediate(() => void this.#addNow());
     });
+  }
+
+  /**
+   * Adds the waiting attempts' jobs: every job id to its chain's set (so
+   * that `runEnded`, of this run or of one that resumes it, finds every
+   * job) and the jobs with one `addBulk` (BullMQ keeps one job per id, so
+   * adding an attempt again adds nothing). In a resumed run an earlier
+   * coordinator may have added the job and it may have finished already:
+   * its events are gone, so its stored outcome is read at once.
+   */
+  async #addNow(): Promise<void> {
+    const batch = this.#toAdd.splice(0);
+    this.#addBatch = undefined;
+    const byChain = new Map<string, string[]>();
+    for (const { rootRunId, jobId } of batch) {
+      const ids = byChain.get(rootRunId);
+      if (ids === undefined) byChain.set(rootRunId, [jobId]);
+      else ids.push(jobId);
+    }
+    try {
+      await Promise.all([
+        ...[...byChain].map(([rootRunId, ids]) => this.#redis!.sadd(chainJobsKeyOf(this.prefix, this.queueName, rootRunId), ...ids)),
+        this.#queue!.addBulk(batch.map(({ jobId, name, data }) => ({ name, data, opts: { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false } }))),
+      ]);
+    } catch (error) {
+      for (const { jobId } of batch) this.#settle(jobId, { error });
+      return;
+    }
+    const now = Date.now();
+    for (const { jobId, pending, resumed } of batch) {
+      pending.addedAt = now;
+      if (resumed) void this.#adopt(jobId);
+    }
   }
 
   #ensureReady(): Promise<void> {

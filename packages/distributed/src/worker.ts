@@ -174,8 +174,9 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
     throw error;
   }
   const running = new Map<string, Worker<JobData, JobOutcome>>();
+  const cancels = new HeardCancels(() => subscriber.status === 'ready');
   for (const queueName of queueNames) {
-    const services: JobServices = { resolver, redis, prefix, queueName, logger, pool, blobs: options.blobs };
+    const services: JobServices = { resolver, redis, prefix, queueName, logger, pool, blobs: options.blobs, cancels };
     const processor = async (job: Job<JobData>, _token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
       active++;
       try {
@@ -198,6 +199,7 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   subscriber.on('message', (channel: string, message: string) => {
     try {
       const { jobId, reason } = JSON.parse(message) as { jobId: string; reason: string };
+      cancels.heard(jobId, reason);
       running.get(channel)?.cancelJob(jobId, reason);
     } catch {
       // not a cancel message
@@ -260,6 +262,8 @@ function optionProblems(o: WorkerOptions): string[] {
 interface JobServices {
   readonly resolver: ModuleResolver;
   readonly redis: Redis;
+  /** The cancel messages this worker received, and whether it is receiving them. */
+  readonly cancels: HeardCancels;
   readonly prefix: string;
   readonly queueName: string;
   readonly logger: Logger;
@@ -269,12 +273,34 @@ interface JobServices {
   readonly blobs: BlobOptions | undefined;
 }
 
+/**
+ * The jobs a worker heard cancelled (the most recent 10,000): a job taken
+ * after its cancel message went out is refused without asking Redis.
+ * While the subscription is down (`listening()` false) messages may be
+ * missed, and the job's cancel key is read instead.
+ */
+class HeardCancels {
+  readonly #reasons = new Map<string, string>();
+
+  constructor(readonly listening: () => boolean) {}
+
+  heard(jobId: string, reason: string): void {
+    this.#reasons.set(jobId, reason);
+    if (this.#reasons.size > 10_000) this.#reasons.delete(this.#reasons.keys().next().value!);
+  }
+
+  reason(jobId: string): string | undefined {
+    return this.#reasons.get(jobId);
+  }
+}
+
 /** One job: one attempt of one operation; its outcome is the job's return value (errors included, as data). */
 async function runJob(job: Job<JobData>, signal: AbortSignal, services: JobServices): Promise<JobOutcome> {
   const data = job.data;
   try {
     if (data?.protocol !== PROTOCOL_VERSION) throw new Error(`Job ${String(job.id)} has protocol ${String(data?.protocol)}; this worker reads protocol ${PROTOCOL_VERSION}: deploy the same @portflow/distributed everywhere`);
-    const cancelled = await services.redis.get(cancelKeyOf(services.prefix, services.queueName, String(job.id)));
+    // Cancel messages this worker heard say it without a round trip; the key is read only while the subscription is down.
+    const cancelled = services.cancels.reason(String(job.id)) ?? (services.cancels.listening() ? null : await services.redis.get(cancelKeyOf(services.prefix, services.queueName, String(job.id))));
     if (cancelled !== null) return { ok: false, error: serializeError(new Error(`cancelled before it started: ${cancelled}`)), aborted: true };
     const operation = await services.resolver.resolve(data.ref);
     const inputs = (await decodeJobValue(data.inputs, services.blobs, String(job.id))) as Record<string, unknown>;
