@@ -242,7 +242,6 @@ export class BullMQExecutor implements OperationExecutor {
     context.signal.throwIfAborted();
     if (this.#checkWorkers) await this.#checkServed(context.runId, context.operationId);
     context.signal.throwIfAborted();
-    const queue = this.#queue!;
     const rootRunId = rootRunIdOf(context);
     const jobId = jobIdOf(rootRunId, context.operationId, context.attempt);
     const data: JobData = { ...header, inputs: await encodeJobValue({ ...inputs }, this.#blobs, jobId, 'inputs') };
