@@ -19,6 +19,7 @@ import {
   type JobProgress,
 } from './protocol';
 import { NoWorkerError } from './errors';
+import { codeHashOf } from './code-hash';
 import { decodeJobValue, encodeJobValue, removeJobBlobs, type BlobOptions } from './job-values';
 import { readFleet } from './fleet';
 import { remoteRef } from './remote-ref';
@@ -236,6 +237,7 @@ export class BullMQExecutor implements OperationExecutor {
       operationId: context.operationId,
       attempt: context.attempt,
       idempotencyKey: context.idempotencyKey,
+      ...codeHashField(ref, this.root),
       ...variablesOf(context.variables),
     };
     await this.#ensureReady();
@@ -551,6 +553,12 @@ function rootRunIdOf(context: ExecutionContext): string {
   const key = context.idempotencyKey;
   const suffix = `/${context.operationId}`;
   return key.endsWith(suffix) && key.length > suffix.length ? key.slice(0, -suffix.length) : context.runId;
+}
+
+/** The ref's module file hash, when this process can read the file. */
+function codeHashField(ref: OperationRef, root: string): { codeHash?: string } {
+  const codeHash = codeHashOf(ref.module, root);
+  return codeHash === undefined ? {} : { codeHash };
 }
 
 /** The run variables that can be encoded, and the names of those that cannot (cached per run: the object is frozen and shared). */

@@ -4,6 +4,7 @@ import { ExecutionEngine, GraphDefinition, v8Codec, GraphValidationError, Operat
 import { BullMQExecutor } from './bullmq-executor';
 import { createDistributedEngine } from './distributed-engine';
 import { listWorkers } from './fleet';
+import { codeHashOf } from './code-hash';
 import { jobIdOf, PROTOCOL_VERSION, queueNameOf, type JobOutcome } from './protocol';
 import { connectTestRedis, deleteKeysUnder, keysUnder, REDIS_URL, testPrefix } from './testing/redis';
 import { loadFixtures, loadUnlisted, PACKAGE_DIR, spawnWorker, type WorkerProcess } from './testing/worker-process';
@@ -186,6 +187,29 @@ describe('createDistributedEngine', () => {
         { ok: false, error: { name: 'OperationRefError', message: expect.stringMatching(/points outside the resolver's root|not in this resolver's allow list/) } },
       ]);
     } finally {
+      await Promise.all([events.close(), queue.close()]);
+    }
+  });
+
+  it('has a worker refuse a job built for other code than its own (the module file\'s sha256 differs), and run it when they match', async () => {
+    await startWorkers('hashed', 1);
+    const queueName = queueNameOf('hashed', 'test');
+    const queue = new Queue(queueName, { connection: { url: REDIS_URL }, prefix });
+    const events = new QueueEvents(queueName, { connection: { url: REDIS_URL }, prefix });
+    try {
+      await events.waitUntilReady();
+      const module = { specifier: './dist/__fixtures__/operations.js', export: 'Hold' };
+      const ref = { type: 'Hold', version: 1, params: { ms: 0, tag: 3 }, id: 'hold', module };
+      const outcomes: JobOutcome[] = [];
+      for (const [name, codeHash] of [['stale', 'a'.repeat(64)], ['same', codeHashOf(module, PACKAGE_DIR)!]] as const) {
+        const data = { protocol: PROTOCOL_VERSION, ref, runId: 'hashed', operationId: 'hold', attempt: 1, codeHash, inputs: Buffer.from(v8Codec.encode({})).toString('base64') };
+        const job = await queue.add('hold', data, { jobId: jobIdOf('hashed', name, 1) });
+        outcomes.push((await job.waitUntilFinished(events)) as JobOutcome);
+      }
+      expect(outcomes[0]).toMatchObject({ ok: false, error: { message: expect.stringMatching(/this worker's \.\/dist\/__fixtures__\/operations\.js \(sha256 [0-9a-f]{12}\.\.\.\) is not the file the coordinator built the job for \(aaaaaaaaaaaa\.\.\.\): deploy the same build/) } });
+      expect(outcomes[1]).toMatchObject({ ok: true });
+    } finally {
+      await queue.obliterate({ force: true }).catch(() => undefined);
       await Promise.all([events.close(), queue.close()]);
     }
   });

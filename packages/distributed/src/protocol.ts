@@ -19,6 +19,8 @@ export interface JobData {
   readonly attempt: number;
   /** The attempt's `context.idempotencyKey` (`<first run of the resume chain>/<operationId>`); `runId/operationId` when absent. */
   readonly idempotencyKey?: string;
+  /** sha256 of the operation's module file as the coordinator has it; a worker whose file differs refuses the job. */
+  readonly codeHash?: string;
   /** The inputs record, encoded with `v8Codec`: base64, or a file of the blob directory when large. */
   readonly inputs: EncodedValue;
   /** The run variables that can be encoded, with `v8Codec`, base64. */

@@ -19,6 +19,7 @@ import {
   type JobOutcome,
   type JobProgress,
 } from './protocol';
+import { codeHashOf } from './code-hash';
 import { decodeJobValue, encodeJobValue, type BlobOptions } from './job-values';
 
 /** Options of {@link startWorker}. */
@@ -176,7 +177,7 @@ export async function startWorker(options: WorkerOptions): Promise<DistributedWo
   const running = new Map<string, Worker<JobData, JobOutcome>>();
   const cancels = new HeardCancels(() => subscriber.status === 'ready');
   for (const queueName of queueNames) {
-    const services: JobServices = { resolver, redis, prefix, queueName, logger, pool, blobs: options.blobs, cancels };
+    const services: JobServices = { resolver, redis, prefix, queueName, logger, pool, blobs: options.blobs, cancels, root };
     const processor = async (job: Job<JobData>, _token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
       active++;
       try {
@@ -262,6 +263,8 @@ function optionProblems(o: WorkerOptions): string[] {
 interface JobServices {
   readonly resolver: ModuleResolver;
   readonly redis: Redis;
+  /** The directory module specifiers are relative to. */
+  readonly root: string;
   /** The cancel messages this worker received, and whether it is receiving them. */
   readonly cancels: HeardCancels;
   readonly prefix: string;
@@ -303,6 +306,15 @@ async function runJob(job: Job<JobData>, signal: AbortSignal, services: JobServi
     const cancelled = services.cancels.reason(String(job.id)) ?? (services.cancels.listening() ? null : await services.redis.get(cancelKeyOf(services.prefix, services.queueName, String(job.id))));
     if (cancelled !== null) return { ok: false, error: serializeError(new Error(`cancelled before it started: ${cancelled}`)), aborted: true };
     const operation = await services.resolver.resolve(data.ref);
+    if (data.codeHash !== undefined) {
+      const here = codeHashOf(data.ref.module, services.root);
+      if (here !== undefined && here !== data.codeHash) {
+        throw new Error(
+          `Job ${String(job.id)}: this worker's ${data.ref.module!.specifier} (sha256 ${here.slice(0, 12)}...) is not the file the coordinator built the job for (${data.codeHash.slice(0, 12)}...): ` +
+            'deploy the same build to coordinator and workers, and give each build its own --build-id so that workers take only jobs of their own build',
+        );
+      }
+    }
     const inputs = (await decodeJobValue(data.inputs, services.blobs, String(job.id))) as Record<string, unknown>;
     const context = jobContext(job, signal, services.logger);
     const outputs = await (onPool(operation, services.pool) ? services.pool!.execute(operation, inputs, context) : operation.execute(inputs, context));
