@@ -172,7 +172,8 @@ describe('createDistributedEngine', () => {
     await startWorkers('forged', 1);
     const queueName = queueNameOf('forged', 'test');
     const queue = new Queue(queueName, { connection: { url: REDIS_URL }, prefix });
-    const events = new QueueEvents(queueName, { connection: { url: REDIS_URL }, prefix });
+    // From the stream's start: '$' misses events written before the first XREAD (bullmq#2874), and waitUntilFinished would wait forever.
+    const events = new QueueEvents(queueName, { connection: { url: REDIS_URL }, prefix, lastEventId: '0-0' });
     try {
       await events.waitUntilReady();
       const outcomes: JobOutcome[] = [];
@@ -195,7 +196,8 @@ describe('createDistributedEngine', () => {
     await startWorkers('hashed', 1);
     const queueName = queueNameOf('hashed', 'test');
     const queue = new Queue(queueName, { connection: { url: REDIS_URL }, prefix });
-    const events = new QueueEvents(queueName, { connection: { url: REDIS_URL }, prefix });
+    // From the stream's start: '$' misses events written before the first XREAD (bullmq#2874), and waitUntilFinished would wait forever.
+    const events = new QueueEvents(queueName, { connection: { url: REDIS_URL }, prefix, lastEventId: '0-0' });
     try {
       await events.waitUntilReady();
       const module = { specifier: './dist/__fixtures__/operations.js', export: 'Hold' };
@@ -241,7 +243,8 @@ describe('createDistributedEngine', () => {
     graph.add(new F.Hold({ id: 'b', params: { ms: 600_000, tag: 2 } }));
     const queueName = queueNameOf('cancel', 'test');
     const queue = new Queue(queueName, { connection: { url: REDIS_URL }, prefix });
-    const events = new QueueEvents(queueName, { connection: { url: REDIS_URL }, prefix });
+    // From the stream's start: '$' misses events written before the first XREAD (bullmq#2874), and waitUntilFinished would wait forever.
+    const events = new QueueEvents(queueName, { connection: { url: REDIS_URL }, prefix, lastEventId: '0-0' });
     const engine = engineFor('cancel');
     const outcomes = new Map<string, unknown>();
     let outcomeArrived: (() => void) | undefined;
