@@ -6,21 +6,22 @@ import { ExecutionNotFoundError, openRunStore, type RunStore } from '@portflow/s
 import { firstValueFrom, filter, toArray } from 'rxjs';
 import { QueueFullError, RunManagerClosedError, UnknownWorkflowError, WorkflowBusyError } from './errors';
 import type { ExecutionEvent } from './execution-events';
-import { heldWorkflow, Holds } from './__fixtures__/held-workflow';
+import { Gates } from '@portflow/core/testing';
+import { heldWorkflow } from './__fixtures__/held-workflow';
 import { RunManager, type RunManagerOptions } from './run-manager';
 
 describe('RunManager', () => {
   let dir: string;
   let store: RunStore;
   let engine: ExecutionEngine;
-  let holds: Holds;
+  let holds: Gates;
   const managers: RunManager[] = [];
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'portflow-runs-'));
     store = await openRunStore(join(dir, 'store.db'));
     engine = new ExecutionEngine();
-    holds = new Holds();
+    holds = new Gates();
   });
 
   afterEach(async () => {

@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { readSse } from './__fixtures__/sse';
 
 const COUNT = 6;
-const BATCH = ['name: batch', 'variables: { tag: t }', 'pipeline:', '  - { name: effect, operation: effect }', '  - { name: hold, operation: hold, depends_on: [effect] }', '  - { name: report, operation: report, depends_on: [hold] }', ''].join('\n');
+const BATCH = ['name: batch', 'variables: { tag: t }', 'pipeline:', '  - { name: effect, operation: mark, params: { step: effect } }', '  - { name: hold, operation: hold, depends_on: [effect] }', '  - { name: report, operation: mark, params: { step: report }, depends_on: [hold] }', ''].join('\n');
 
 /** A child serving `batch` (see __fixtures__/killable-server.ts); its messages in order. */
 function child(job: { workflows: string; location: string; effects: string; mode: 'kill' | 'recover' }) {

@@ -1,3 +1,4 @@
+import { Gates } from '@portflow/core/testing';
 import type { ExecutionEvent } from '@portflow/runs';
 import { firstValueFrom, filter } from 'rxjs';
 import { chainYaml, HeldSteps, heldRegistry, workflowFolder } from './__fixtures__/held-steps';
@@ -7,11 +8,11 @@ import { ServiceConfigError, startService, type RunningService, type ServiceOpti
 const TOKEN = 'a-test-token-of-enough-length';
 
 describe('the run service', () => {
-  let holds: HeldSteps;
+  let holds: Gates;
   const cleanups: (() => Promise<void> | void)[] = [];
 
   beforeEach(() => {
-    holds = new HeldSteps();
+    holds = new Gates();
     HeldSteps.current = holds;
   });
 

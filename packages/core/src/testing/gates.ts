@@ -28,7 +28,10 @@ export class Gates {
   readonly started: string[] = [];
   /** Keys in the order they left. */
   readonly finished: string[] = [];
+  /** Open each gate as its operation enters (for tests that only watch the order). */
+  autoOpen = false;
   private readonly gates = new Map<string, Deferred<void>>();
+  private readonly waiters: (() => void)[] = [];
 
   /** With `perRun`, gates are keyed `runId/operationId`, for concurrent runs of one graph. */
   constructor(private readonly options: { perRun?: boolean } = {}) {}
@@ -45,9 +48,9 @@ export class Gates {
     return gate;
   }
 
-  /** Opens the gate of one operation (given as its key). */
-  open(id: string): void {
-    this.gate(id).resolve();
+  /** Opens the gates of these operations (given as their keys). */
+  open(...ids: string[]): void {
+    for (const id of ids) this.gate(id).resolve();
   }
 
   /** Opens the gate of every operation that is running now. */
@@ -60,11 +63,27 @@ export class Gates {
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);
     this.started.push(id);
+    if (this.autoOpen) this.open(id);
+    this.changed();
   }
 
   /** Records that `id` finished. */
   leave(id: string): void {
     this.running--;
     this.finished.push(id);
+    this.changed();
+  }
+
+  /** Resolves once `condition` holds: checked now and after every `enter` and `leave`, never on a timer. */
+  until(condition: () => boolean): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => (condition() ? resolve() : void this.waiters.push(check));
+      this.waiters.push(check);
+    });
+  }
+
+  private changed(): void {
+    for (const check of this.waiters.splice(0)) check();
   }
 }

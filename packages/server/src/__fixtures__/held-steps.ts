@@ -2,57 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Operation, Output, type ExecutionContext, type OutputPort, type Outputs } from '@portflow/core';
-import { deferred, type Deferred } from '@portflow/core/testing';
+import { Gates } from '@portflow/core/testing';
 import { builtinRegistry, Component, StepInit, type ComponentRegistry } from '@portflow/workflow';
 import { IsOptional, IsString } from 'class-validator';
 
 /**
- * Steps the test holds: a `held` step logs a line, says it started (as
- * `<tag>/<step>`, `tag` being its execution's parameter) and waits until the
- * test opens its gate, or stops when its execution is cancelled. Tests wait
+ * Steps the test holds: a `held` step logs a line, enters its gate (keyed
+ * `<tag>/<step>`, `tag` being its execution's parameter) and waits until
+ * the test opens it, or stops when its execution is cancelled. Tests wait
  * on `until`, never on the clock.
  */
-export class HeldSteps {
-  static current: HeldSteps | undefined;
-  readonly started: string[] = [];
-  readonly finished: string[] = [];
-  autoOpen = false;
-  readonly #gates = new Map<string, Deferred<void>>();
-  readonly #waiters: (() => void)[] = [];
-
-  gate(key: string): Deferred<void> {
-    let gate = this.#gates.get(key);
-    if (gate === undefined) this.#gates.set(key, (gate = deferred()));
-    return gate;
-  }
-
-  open(...keys: string[]): void {
-    for (const key of keys) this.gate(key).resolve();
-  }
-
-  enter(key: string): void {
-    this.started.push(key);
-    if (this.autoOpen) this.open(key);
-    this.#changed();
-  }
-
-  leave(key: string): void {
-    this.finished.push(key);
-    this.#changed();
-  }
-
-  until(condition: () => boolean): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const check = (): void => (condition() ? resolve() : void this.#waiters.push(check));
-      this.#waiters.push(check);
-    });
-  }
-
-  #changed(): void {
-    for (const check of this.#waiters.splice(0)) check();
-  }
-}
+export const HeldSteps: { current: Gates | undefined } = { current: undefined };
 
 export class HeldParams {
   @IsOptional() @IsString() say: string = 'working';

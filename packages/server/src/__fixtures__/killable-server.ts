@@ -1,8 +1,8 @@
 /**
  * A process serving workflow `batch` (effect -> hold -> report), for the
- * kill-and-restart test. `effect` and `report` append `<step> <tag>` to the
- * effects file: the side effects that must happen once per execution. Job
- * `{ mode: 'kill' }`: serves with two executions running at once, says
+ * kill-and-restart test. `effect` and `report` are `mark` steps, which
+ * append `<step> <tag>` to the effects file: the side effects that must
+ * happen once per execution. Job `{ mode: 'kill' }`: serves with two executions running at once, says
  * `listening <url>`, and once two executions are in `hold` (their `effect`
  * committed to the store) says `held`, then waits to be killed. Job
  * `{ mode: 'recover' }`: serves on the same store, says `recovered <json>`
@@ -13,6 +13,7 @@ import { appendFileSync } from 'node:fs';
 import { Operation, Output, type ExecutionContext, type OutputPort, type Outputs } from '@portflow/core';
 import { openRunStore, type RunStore } from '@portflow/store';
 import { builtinRegistry, Component, StepInit } from '@portflow/workflow';
+import { IsString } from 'class-validator';
 import { startService } from '../index';
 
 interface Job {
@@ -29,14 +30,21 @@ let held = 0;
 
 class NoParams {}
 
-@Component('effect', { params: NoParams, description: 'Appends "effect <tag>" to the effects file' })
-class Effect extends Operation {
+class MarkParams {
+  @IsString() step!: string;
+}
+
+@Component('mark', { params: MarkParams, description: 'Appends "<step> <tag>" to the effects file' })
+class Mark extends Operation {
   @Output(String) tag!: OutputPort<string>;
-  constructor(_params: NoParams, init: StepInit) {
+  constructor(
+    private readonly options: MarkParams,
+    init: StepInit,
+  ) {
     super(init);
   }
-  execute(_inputs: unknown, context: ExecutionContext): Outputs<Effect> {
-    appendFileSync(job.effects, `effect ${String(context.variables.tag)}\n`);
+  execute(_inputs: unknown, context: ExecutionContext): Outputs<Mark> {
+    appendFileSync(job.effects, `${this.options.step} ${String(context.variables.tag)}\n`);
     return { tag: String(context.variables.tag) };
   }
 }
@@ -58,23 +66,11 @@ class Hold extends Operation {
   }
 }
 
-@Component('report', { params: NoParams, description: 'Appends "report <tag>" to the effects file' })
-class Report extends Operation {
-  @Output(String) tag!: OutputPort<string>;
-  constructor(_params: NoParams, init: StepInit) {
-    super(init);
-  }
-  execute(_inputs: unknown, context: ExecutionContext): Outputs<Report> {
-    appendFileSync(job.effects, `report ${String(context.variables.tag)}\n`);
-    return { tag: String(context.variables.tag) };
-  }
-}
-
 process.once('message', (message: Job) => {
   job = message;
   void (async () => {
     store = await openRunStore(job.location);
-    const registry = builtinRegistry().register(Effect, Hold, Report);
+    const registry = builtinRegistry().register(Mark, Hold);
     const service = await startService({ workflows: job.workflows, store, registry, port: 0, maxConcurrentRuns: 2, maxQueuedRuns: 20 });
     if (job.mode === 'recover') send(`recovered ${JSON.stringify(service.recovery)}`);
     send(`listening ${service.url}`);
