@@ -52,4 +52,23 @@ describe('@portflow/core/testing', () => {
     await expect(progress).resolves.toMatchObject({ operationId: 'b', message: 'half' });
     await expect(never).rejects.toThrow(/the run ended \(succeeded\) before emitted OperationRetrying/);
   });
+
+  it('Gates.until resolves once a condition holds after an enter or leave, and autoOpen opens each gate as it is entered', async () => {
+    const gates = new Gates();
+    let seen = false;
+    const both = gates.until(() => gates.started.length === 2).then(() => (seen = true));
+    gates.enter('a');
+    await Promise.resolve();
+    expect(seen).toBe(false);
+    gates.enter('b');
+    await both;
+    const left = gates.until(() => gates.finished.includes('a'));
+    gates.leave('a');
+    await left;
+    gates.open('a', 'b');
+    await Promise.all([gates.gate('a').promise, gates.gate('b').promise]);
+    gates.autoOpen = true;
+    gates.enter('c');
+    await gates.gate('c').promise;
+  });
 });
