@@ -284,7 +284,10 @@ export class BullMQExecutor implements OperationExecutor {
     try {
       await Promise.all([
         ...[...byChain].map(([rootRunId, ids]) => this.#redis!.sadd(chainJobsKeyOf(this.prefix, this.queueName, rootRunId), ...ids)),
-        this.#queue!.addBulk(batch.map(({ jobId, name, data }) => ({ name, data, opts: { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false } }))),
+        // One job (a chain's next step) is added without a pipeline: ioredis copies every BullMQ script onto each pipeline it creates.
+        batch.length === 1
+          ? this.#queue!.add(batch[0]!.name, batch[0]!.data, jobOptions(batch[0]!.jobId))
+          : this.#queue!.addBulk(batch.map(({ jobId, name, data }) => ({ name, data, opts: jobOptions(jobId) }))),
       ]);
     } catch (error) {
       for (const { jobId } of batch) this.#settle(jobId, { error });
@@ -553,6 +556,11 @@ function rootRunIdOf(context: ExecutionContext): string {
   const key = context.idempotencyKey;
   const suffix = `/${context.operationId}`;
   return key.endsWith(suffix) && key.length > suffix.length ? key.slice(0, -suffix.length) : context.runId;
+}
+
+/** BullMQ options of an attempt's job: its deterministic id, no BullMQ retries, kept until the run ends. */
+function jobOptions(jobId: string): { jobId: string; attempts: 1; removeOnComplete: false; removeOnFail: false } {
+  return { jobId, attempts: 1, removeOnComplete: false, removeOnFail: false };
 }
 
 /** The ref's module file hash, when this process can read the file. */

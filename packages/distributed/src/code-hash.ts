@@ -10,6 +10,8 @@ import { resolve } from 'node:path';
 import type { ModuleLocation } from '@portflow/core';
 
 const hashes = new Map<string, string>();
+/** Resolved module files by `root` and specifier (resolution reads the disk, once per job otherwise). */
+const files = new Map<string, string>();
 
 /** sha256 (hex) of a file, read once per process. */
 export function fileHash(path: string): string {
@@ -23,8 +25,14 @@ export function fileHash(path: string): string {
 
 /** The file a module specifier names from `root`: a path relative to it, or a package's entry. */
 export function moduleFile(module: ModuleLocation, root: string): string {
-  const relativePath = module.specifier.startsWith('./') || module.specifier.startsWith('../');
-  return require.resolve(relativePath ? resolve(root, module.specifier) : module.specifier, { paths: [root] });
+  const key = `${root}\0${module.specifier}`;
+  let file = files.get(key);
+  if (file === undefined) {
+    const relativePath = module.specifier.startsWith('./') || module.specifier.startsWith('../');
+    file = require.resolve(relativePath ? resolve(root, module.specifier) : module.specifier, { paths: [root] });
+    files.set(key, file);
+  }
+  return file;
 }
 
 /** The code hash of a ref's module from `root`, or undefined when it cannot be read here. */

@@ -20,7 +20,10 @@ describe('values of jobs', () => {
   it('travels inline under the threshold and as a checked file of the blob directory above it', async () => {
     const blobs = { directory: dir, thresholdBytes: 1024 };
     const small = await encodeJobValue({ n: 1 }, blobs, 'run.op.1', 'inputs');
-    expect(typeof small).toBe('string');
+    expect(small).toEqual({ json: { n: 1 } }); // small plain JSON travels as it is
+    const smallMap = await encodeJobValue(new Map([['n', 1n]]), blobs, 'run.op.1', 'inputs');
+    expect(typeof smallMap).toBe('string'); // v8Codec bytes in base64
+    expect(await decodeJobValue(smallMap, undefined, 'run.op.1')).toEqual(new Map([['n', 1n]]));
     const value = new Map<string, unknown>([['bytes', new Uint8Array(4096).fill(7)], ['when', new Date(0)]]);
     const large = (await encodeJobValue(value, blobs, 'run.op.1', 'outputs')) as BlobReference;
     expect(large).toEqual({ blob: `${jobBlobFolder('run.op.1')}/outputs.v8`, bytes: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });

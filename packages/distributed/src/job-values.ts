@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { v8Codec } from '@portflow/core';
+import { isPlainJson } from './plain-json';
 
 /**
  * Where large values travel: a directory every coordinator and worker of a
@@ -18,8 +19,13 @@ export interface BlobOptions {
 /** Default {@link BlobOptions.thresholdBytes}: 256 KiB. */
 export const DEFAULT_BLOB_THRESHOLD = 256 * 1024;
 
-/** A value in a job: its `v8Codec` bytes as base64, or a reference to a file of the blob directory. */
-export type EncodedValue = string | BlobReference;
+/** A value in a job: small plain JSON as it is, its `v8Codec` bytes as base64, or a reference to a file of the blob directory. */
+export type EncodedValue = string | InlineJson | BlobReference;
+
+/** A small value that JSON carries without loss (see `isPlainJson`), inside the job as it is. */
+export interface InlineJson {
+  readonly json: unknown;
+}
 
 /** A value written to the blob directory: its path there, length and sha256 (checked on read). */
 export interface BlobReference {
@@ -39,11 +45,13 @@ export function jobBlobFolder(jobId: string): string {
 }
 
 /**
- * Encodes a job's value with `v8Codec`: inline (base64) when small or when
- * there is no blob directory, else written to `<directory>/<job folder>/<name>.v8`
+ * Encodes a job's value: as it is when it is small plain JSON (numbers,
+ * strings, arrays and plain objects of them); else with `v8Codec`, inline
+ * (base64) when small or when there is no blob directory, else written to `<directory>/<job folder>/<name>.v8`
  * (temporary file, then rename, so a reader never sees half of it). @internal
  */
 export async function encodeJobValue(value: unknown, blobs: BlobOptions | undefined, jobId: string, name: 'inputs' | 'outputs'): Promise<EncodedValue> {
+  if (isPlainJson(value, blobs === undefined ? undefined : (blobs.thresholdBytes ?? DEFAULT_BLOB_THRESHOLD))) return { json: value };
   const bytes = v8Codec.encode(value);
   if (blobs === undefined || bytes.length <= (blobs.thresholdBytes ?? DEFAULT_BLOB_THRESHOLD)) return Buffer.from(bytes).toString('base64');
   const relative = `${jobBlobFolder(jobId)}/${name}.v8`;
@@ -68,21 +76,23 @@ export async function encodeJobValue(value: unknown, blobs: BlobOptions | undefi
  */
 export async function decodeJobValue(encoded: EncodedValue, blobs: BlobOptions | undefined, jobId: string): Promise<unknown> {
   if (typeof encoded === 'string') return v8Codec.decode(Buffer.from(encoded, 'base64'));
-  if (encoded === null || typeof encoded !== 'object' || typeof encoded.blob !== 'string' || !BLOB_PATH.test(encoded.blob)) {
+  if (encoded !== null && typeof encoded === 'object' && Object.prototype.hasOwnProperty.call(encoded, 'json')) return (encoded as InlineJson).json;
+  const reference = encoded as BlobReference | null;
+  if (reference === null || typeof reference !== 'object' || typeof reference.blob !== 'string' || !BLOB_PATH.test(reference.blob)) {
     throw new Error(`Job ${jobId} carries a value that is neither inline nor a blob reference of this protocol`);
   }
   if (blobs === undefined) {
-    throw new Error(`Job ${jobId} carries a ${encoded.bytes}-byte value in the blob directory, but this process has none: give coordinator and workers the same shared directory (blobs option, portflow worker --blobs <dir>)`);
+    throw new Error(`Job ${jobId} carries a ${reference.bytes}-byte value in the blob directory, but this process has none: give coordinator and workers the same shared directory (blobs option, portflow worker --blobs <dir>)`);
   }
-  const path = join(resolve(blobs.directory), encoded.blob);
+  const path = join(resolve(blobs.directory), reference.blob);
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw new Error(`Job ${jobId}: its ${encoded.bytes}-byte value is not in the blob directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); is the directory shared by coordinator and workers at the same path?`);
+    throw new Error(`Job ${jobId}: its ${reference.bytes}-byte value is not in the blob directory (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); is the directory shared by coordinator and workers at the same path?`);
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (bytes.length !== encoded.bytes || sha256 !== encoded.sha256) throw new Error(`Job ${jobId}: the blob ${encoded.blob} does not match its hash (damaged or overwritten)`);
+  if (bytes.length !== reference.bytes || sha256 !== reference.sha256) throw new Error(`Job ${jobId}: the blob ${reference.blob} does not match its hash (damaged or overwritten)`);
   return v8Codec.decode(bytes);
 }
 

@@ -8,7 +8,7 @@ import { v8Codec, type LogLevel, type OperationRef } from '@portflow/core';
 import type { EncodedValue } from './job-values';
 
 /** Format of {@link JobData}; a worker refuses other versions. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The data of one job: one attempt of one operation. */
 export interface JobData {

@@ -13,6 +13,17 @@ import { workerSpecOf } from '@portflow/workers';
  * (`./dist/ops.js`); else a sentence saying why there is no ref.
  */
 export function remoteRef(operation: Operation, root: string): OperationRef | string {
+  // Cached per operation: validate() and every attempt ask, and params and settings are fixed once the graph runs.
+  const cached = refs.get(operation);
+  if (cached !== undefined && cached.root === root) return cached.ref;
+  const ref = computeRef(operation, root);
+  refs.set(operation, { root, ref });
+  return ref;
+}
+
+const refs = new WeakMap<Operation, { root: string; ref: OperationRef | string }>();
+
+function computeRef(operation: Operation, root: string): OperationRef | string {
   const own = operation.toRef();
   if (own.module !== undefined) return own;
   const spec = workerSpecOf(operation.constructor);
