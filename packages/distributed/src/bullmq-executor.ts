@@ -487,7 +487,7 @@ export class BullMQExecutor implements OperationExecutor {
     const waitUntil = Date.now() + RUNNING_JOB_WAIT_MS;
     for (;;) {
       // remove() refuses a job whose lock a worker holds (0); a job that is gone counts as removed.
-      const gone = await Promise.all(left.map(async (jobId) => (await queue.remove(jobId)) === 1 || (await redis.exists(`${this.prefix}:${this.queueName}:${jobId}`)) === 0));
+      const gone = await Promise.all(left.map(async (jobId) => (await queue.remove(jobId, { removeChildren: false })) === 1 || (await redis.exists(`${this.prefix}:${this.queueName}:${jobId}`)) === 0));
       left = left.filter((_, i) => !gone[i]);
       if (left.length === 0 || Date.now() >= waitUntil) break;
       await new Promise<void>((resolveWait) => setTimeout(resolveWait, this.#reconcileMs));
