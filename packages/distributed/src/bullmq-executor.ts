@@ -11,6 +11,8 @@ import {
   deserializeError,
   encodeValue,
   jobIdOf,
+  NODE_MAJOR,
+  nodeMajorOf,
   PROTOCOL_VERSION,
   queueNameOf,
   type JobData,
@@ -338,14 +340,19 @@ export class BullMQExecutor implements OperationExecutor {
   async #findWorker(operationId: string): Promise<void> {
     const fleet = await readFleet(this.#redis!, this.prefix);
     if (fleet.some((worker) => worker.queueNames.includes(this.queueName))) return;
-    const otherBuilds = [...new Set(fleet.filter((w) => w.queues.includes(this.queue)).map((w) => w.buildId))];
+    const sameQueue = fleet.filter((w) => w.queues.includes(this.queue));
+    const otherBuilds = [...new Set(sameQueue.map((w) => w.buildId))].filter((buildId) => buildId !== this.buildId);
+    const otherNodes = [...new Set(sameQueue.filter((w) => w.buildId === this.buildId).map((w) => nodeMajorOf(w.node)))];
     const redis = typeof this.#connection === 'string' ? redactedUrl(this.#connection) : `redis://${this.#connection.host ?? '127.0.0.1'}:${this.#connection.port ?? 6379}`;
     const command = `portflow worker --redis ${redis} --prefix ${this.prefix} --queue ${this.queue} --build-id ${this.buildId} --require <your operations module>`;
     throw new NoWorkerError(
       this.queue,
       this.buildId,
       `Operation '${operationId}' cannot run: no live worker serves queue '${this.queue}' with build id '${this.buildId}' (Redis queue '${this.queueName}', key prefix '${this.prefix}'), so its job would wait forever. ` +
-        (otherBuilds.length > 0
+        (otherNodes.length > 0
+          ? `Workers serve queue '${this.queue}' with build id '${this.buildId}' on Node.js ${otherNodes.join(', ')} only, and this coordinator runs Node.js ${NODE_MAJOR}: ` +
+            'values cross as v8.serialize bytes, which only the same Node.js major is sure to read, so coordinator and workers must run the same major. '
+          : otherBuilds.length > 0
           ? `Workers serve queue '${this.queue}' for build id ${otherBuilds.map((b) => `'${b}'`).join(', ')} only: coordinator and workers must use the same build id. `
           : fleet.length > 0
             ? `The live workers under this prefix serve ${[...new Set(fleet.flatMap((w) => w.queues))].map((q) => `'${q}'`).join(', ')}. `

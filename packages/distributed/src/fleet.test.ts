@@ -112,6 +112,41 @@ describe('the coordinator fails fast when no worker serves a queue', () => {
     }
   });
 
+  it('says so when workers of this build run another Node.js major only (their queue is another)', async () => {
+    const now = Date.now();
+    const id = 'elsewhere:4242:oldnode';
+    const info = {
+      id,
+      host: 'elsewhere',
+      pid: 4242,
+      queues: ['oldnode'],
+      queueNames: [queueNameOf('oldnode', 'test', 99)],
+      buildId: 'test',
+      concurrency: 1,
+      threads: 0,
+      version: '0.0.0',
+      node: '99.1.0',
+      startedAt: now,
+      beatAt: now,
+      running: 0,
+      heartbeatMs: 60_000,
+    };
+    await redis.set(heartbeatKeyOf(prefix, id), JSON.stringify(info), 'PX', 60_000);
+    await redis.zadd(fleetKeyOf(prefix), now, id);
+    try {
+      expect(queueNameOf('oldnode', 'test')).toBe(`oldnode-test-node${process.versions.node.split('.')[0]}`);
+      const result = await runUnserved('oldnode');
+      const error = result.errors[0]?.error as Error;
+      expect(isPortflowError(error, 'PORTFLOW_NO_WORKER')).toBe(true);
+      expect(error.message).toContain(`Workers serve queue 'oldnode' with build id 'test' on Node.js 99 only, and this coordinator runs Node.js ${process.versions.node.split('.')[0]}`);
+      expect(error.message).toContain('coordinator and workers must run the same major');
+      expect(await jobKeys('oldnode')).toEqual([]);
+    } finally {
+      await redis.del(heartbeatKeyOf(prefix, id));
+      await redis.zrem(fleetKeyOf(prefix), id);
+    }
+  });
+
   it('enqueues when a live worker serves the queue, and fails fast again once it closed', async () => {
     const w = await spawnWorker({ prefix, queue: 'served' }); // a process of its own: outputs encoded under jest's realm would not pass core's checks
     try {

@@ -9,4 +9,4 @@ export { startWorker, type WorkerOptions, type DistributedWorker } from './worke
 export { listWorkers, type ListWorkersOptions, type WorkerInfo } from './fleet';
 export { checkRedisServer, type RedisConnection, type ConfigReader } from './connection';
 export { NoWorkerError, RedisConfigurationError } from './errors';
-export { DEFAULT_BLOB_THRESHOLD, type BlobOptions, type BlobReference, type EncodedValue } from './job-values';
+export { DEFAULT_BLOB_THRESHOLD, type BlobOptions, type BlobReference, type EncodedValue, type InlineJson } from './job-values';

@@ -24,6 +24,7 @@ export type EncodedValue = string | InlineJson | BlobReference;
 
 /** A small value that JSON carries without loss (see `isPlainJson`), inside the job as it is. */
 export interface InlineJson {
+  /** The value itself: null, booleans, finite numbers, strings, and arrays and plain objects of them. */
   readonly json: unknown;
 }
 

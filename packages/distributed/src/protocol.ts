@@ -104,9 +104,22 @@ export function deserializeError(s: SerializedError): Error {
   return error;
 }
 
-/** Queue names carry the build id, so a worker of another build never takes a job. */
-export function queueNameOf(queue: string, buildId: string): string {
-  return `${queue}-${buildId}`;
+/** This process's Node.js major version. */
+export const NODE_MAJOR = nodeMajorOf(process.versions.node);
+
+/** The major of a Node.js version string (`20.11.1` → 20). */
+export function nodeMajorOf(version: string): number {
+  return Number.parseInt(version, 10);
+}
+
+/**
+ * Queue names carry the build id and the Node.js major, so a worker of
+ * another build never takes a job, nor does one on another Node.js major:
+ * values cross as `v8.serialize` bytes, whose format only the same or a
+ * newer V8 reads, and a coordinator's outputs come back the other way.
+ */
+export function queueNameOf(queue: string, buildId: string, nodeMajor = NODE_MAJOR): string {
+  return `${queue}-${buildId}-node${nodeMajor}`;
 }
 
 /** The pub/sub channel that carries cancel messages for a queue. */
