@@ -20,7 +20,8 @@ import {
   type JobOutcome,
   type JobProgress,
 } from './protocol';
-import { NoWorkerError } from './errors';
+import { NoWorkerError, RunLeaseError } from './errors';
+import { DEFAULT_LEASE_MS, RunLeases, type LeaseHolder } from './run-lease';
 import { codeHashOf } from './code-hash';
 import { decodeJobValue, encodeJobValue, removeJobBlobs, type BlobOptions } from './job-values';
 import { readFleet } from './fleet';
@@ -64,6 +65,15 @@ export interface BullMQExecutorOptions {
    * memory). Workers need the same (`portflow worker --blobs <dir>`).
    */
   blobs?: BlobOptions;
+  /**
+   * How long (ms) a run's coordinator lease lasts (default 15000): the
+   * executor takes the lease of a run chain before its first job and renews
+   * it every third of this, so that two processes never drive one run (a
+   * run resumed elsewhere while its first coordinator still lives fails
+   * with a {@link RunLeaseError}). A dead coordinator's lease runs out after
+   * this long; one of this host whose process is gone is taken over at once.
+   */
+  leaseMs?: number;
   /** Where the executor's own warnings go (Redis without persistence); `createDistributedEngine` passes the engine's logger. Default: silent. */
   logger?: Logger;
   /**
@@ -164,6 +174,8 @@ export class BullMQExecutor implements OperationExecutor {
   #closing: Promise<void> | undefined;
   #accepted = 0;
   readonly #ignoreOutcomeEvents: boolean;
+  readonly #leaseMs: number;
+  #leases: RunLeases | undefined;
   /** Finished jobs whose outcome was read right after `add` (adopted), and by the reconcile loop. */
   readonly #settledFromStore = { afterAdd: 0, reconcile: 0 };
 
@@ -179,6 +191,8 @@ export class BullMQExecutor implements OperationExecutor {
     this.#blobs = options.blobs;
     this.#logger = options.logger ?? silentLogger;
     this.#ignoreOutcomeEvents = options.ignoreOutcomeEvents === true;
+    this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    if (!(Number.isFinite(this.#leaseMs) && this.#leaseMs >= 30)) throw new RangeError(`BullMQExecutor: leaseMs must be a number of milliseconds, at least 30 (got ${String(options.leaseMs)})`);
   }
 
   /** Outcomes accepted so far: one per attempt at most. */
@@ -225,6 +239,7 @@ export class BullMQExecutor implements OperationExecutor {
     for (const pending of [...this.#pending.values()]) this.#settle(pending.jobId, { error: new Error('the BullMQ executor was closed') });
     await Promise.allSettled([...this.#cancelling]);
     await this.#ready?.catch(() => undefined);
+    await this.#leases?.close();
     await Promise.allSettled([this.#events?.close(), this.#queue?.close()]);
     await this.#redis?.quit().catch(() => this.#redis?.disconnect());
     this.#events = this.#queue = this.#redis = undefined;
@@ -247,6 +262,9 @@ export class BullMQExecutor implements OperationExecutor {
     if (this.#checkWorkers) await this.#checkServed(context.runId, context.operationId);
     context.signal.throwIfAborted();
     const rootRunId = rootRunIdOf(context);
+    await this.#leases!.acquire(rootRunId, context.runId, context.signal);
+    const lostTo = this.#leases!.lostTo(rootRunId);
+    if (lostTo !== undefined) throw leaseLost(context.runId, rootRunId, lostTo);
     const jobId = jobIdOf(rootRunId, context.operationId, context.attempt);
     const data: JobData = { ...header, inputs: await encodeJobValue({ ...inputs }, this.#blobs, jobId, 'inputs') };
     context.signal.throwIfAborted();
@@ -306,6 +324,7 @@ export class BullMQExecutor implements OperationExecutor {
     this.#ready ??= (async () => {
       const options = redisOptions(this.#connection);
       this.#redis = new Redis(options);
+      this.#leases = new RunLeases(this.#redis, this.prefix, this.#leaseMs, (rootRunId, holder) => this.#onLeaseLost(rootRunId, holder));
       for (const warning of await checkRedisServer(this.#redis)) this.#logger.warn(warning);
       this.#queue = new Queue(this.queueName, { connection: bullmqConnection(options), prefix: this.prefix });
       // Read events from the stream's current end, given explicitly: QueueEvents' own start ('$')
@@ -359,6 +378,13 @@ export class BullMQExecutor implements OperationExecutor {
             : 'No worker at all has a heartbeat under this prefix. ') +
         `Start one where the operations are built: ${command} (list the fleet with 'portflow workers --redis ${redis} --prefix ${this.prefix}')`,
     );
+  }
+
+  /** Another run took the chain's lease (this process stalled past it): its attempts here end, and nothing more of the chain is added. */
+  #onLeaseLost(rootRunId: string, holder: LeaseHolder): void {
+    for (const pending of [...this.#pending.values()]) {
+      if (rootRunIdOf(pending.context) === rootRunId) this.#settle(pending.jobId, { error: leaseLost(pending.context.runId, rootRunId, holder) });
+    }
   }
 
   #onOutcome(jobId: string, returnvalue: unknown): void {
@@ -486,9 +512,27 @@ export class BullMQExecutor implements OperationExecutor {
     if (this.#closed) return;
     await Promise.allSettled([...this.#cancelling]); // their cancel keys are set before the ones below are deleted
     await this.#ensureReady();
+    const leases = this.#leases!;
+    // The chain's jobs are this run's to remove only while it holds the chain's lease: another live run may be adopting them.
+    const holder = await leases.tryHold(summary.rootRunId, runId);
+    if (holder !== undefined) {
+      await leases.release(summary.rootRunId).catch(() => undefined);
+      throw new Error(
+        `Run '${runId}' ended without removing its chain's jobs from queue '${this.queueName}': run '${holder.runId}' on ${holder.host} (pid ${holder.pid}) holds the coordinator lease of chain '${summary.rootRunId}' and removes them when it ends.`,
+      );
+    }
+    try {
+      await this.#removeChainJobs(runId, summary.rootRunId);
+    } finally {
+      await leases.release(summary.rootRunId).catch(() => undefined);
+    }
+  }
+
+  /** Removes every job of a chain (waiting up to 30 s for running ones), their blobs and cancel keys, and the chain's set. */
+  async #removeChainJobs(runId: string, rootRunId: string): Promise<void> {
     const redis = this.#redis!;
     const queue = this.#queue!;
-    const setKey = chainJobsKeyOf(this.prefix, this.queueName, summary.rootRunId);
+    const setKey = chainJobsKeyOf(this.prefix, this.queueName, rootRunId);
     const jobIds = await redis.smembers(setKey);
     let left = jobIds;
     const waitUntil = Date.now() + RUNNING_JOB_WAIT_MS;
@@ -563,6 +607,16 @@ function rootRunIdOf(context: ExecutionContext): string {
   const key = context.idempotencyKey;
   const suffix = `/${context.operationId}`;
   return key.endsWith(suffix) && key.length > suffix.length ? key.slice(0, -suffix.length) : context.runId;
+}
+
+/** The error of an attempt whose run no longer holds its chain's lease. */
+function leaseLost(runId: string, rootRunId: string, holder: LeaseHolder): RunLeaseError {
+  return new RunLeaseError(
+    rootRunId,
+    holder,
+    `Run '${runId}' lost the coordinator lease of run chain '${rootRunId}' to run '${holder.runId}' on ${holder.host} (pid ${holder.pid}): this process did not renew it in time (stalled, or cut off from Redis), and that run now drives the chain. ` +
+      'This run stops adding jobs; the other one adopts them.',
+  );
 }
 
 /** BullMQ options of an attempt's job: its deterministic id, no BullMQ retries, kept until the run ends. */

@@ -1,11 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { ExecutionEngine, GraphDefinition, silentLogger, type EngineEvent, type ExecutionContext } from '@portflow/core';
 import { BullMQExecutor } from './bullmq-executor';
+import { isPortflowError } from '@portflow/core';
 import { chainJobsKeyOf, jobIdOf, queueNameOf } from './protocol';
+import { leaseKeyOf } from './run-lease';
 import type { CoordinatorOrder } from './testing/coordinator-main';
 import { EFFECT_IDS, effectsGraph } from './testing/effects-graph';
 import { connectTestRedis, deleteKeysUnder, keysUnder, REDIS_URL, testPrefix } from './testing/redis';
@@ -46,9 +49,26 @@ async function startWorker(queue: string, concurrency = 1): Promise<WorkerProces
   return worker;
 }
 
-function executorFor(queue: string, options: { reconcileMs?: number; ignoreOutcomeEvents?: boolean } = {}): BullMQExecutor {
-  return new BullMQExecutor({ connection: REDIS_URL, prefix, buildId: 'test', root: PACKAGE_DIR, queue, reconcileMs: options.reconcileMs ?? 500, ...(options.ignoreOutcomeEvents === true ? { ignoreOutcomeEvents: true } : {}) });
+function executorFor(queue: string, options: { reconcileMs?: number; ignoreOutcomeEvents?: boolean; leaseMs?: number; checkWorkers?: boolean } = {}): BullMQExecutor {
+  return new BullMQExecutor({
+    connection: REDIS_URL,
+    prefix,
+    buildId: 'test',
+    root: PACKAGE_DIR,
+    queue,
+    reconcileMs: options.reconcileMs ?? 500,
+    ...(options.ignoreOutcomeEvents === true ? { ignoreOutcomeEvents: true } : {}),
+    ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+    ...(options.checkWorkers === undefined ? {} : { checkWorkers: options.checkWorkers }),
+  });
 }
+
+/** The pid of a process of this host that has exited. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '']).pid;
+}
+
+const ENDED = { status: 'succeeded', finishedAt: 0, counts: { total: 1, succeeded: 1, failed: 0, skipped: 0, cancelled: 0 } } as const;
 
 /**
  * The keys under this test's prefix, after the run's end, with worker
@@ -75,13 +95,13 @@ function bookkeeping(queue: string): string[] {
   return [`${name}:events`, `${name}:id`, `${name}:meta`].sort();
 }
 
-function context(runId: string, idempotencyKey: string, operationId: string, progress: string[]): ExecutionContext {
+function context(runId: string, idempotencyKey: string, operationId: string, progress: string[], signal = new AbortController().signal): ExecutionContext {
   return {
     runId,
     operationId,
     attempt: 1,
     idempotencyKey,
-    signal: new AbortController().signal,
+    signal,
     logger: silentLogger,
     variables: {},
     reportProgress: (_fraction, details) => void progress.push(typeof details === 'string' ? details : String(details?.message)),
@@ -180,7 +200,9 @@ describe('coordinator loss and cleanup', () => {
     const secondProgress: string[] = [];
     try {
       expect(await first.execute(op, {}, context('r1', 'r1/once', 'once', firstProgress))).toEqual({ tag: 5 });
-      // The coordinator of r1 died before the run ended; r2 resumes it: same key, so the same job id.
+      // The coordinator of r1 died before the run ended (its lease names a process of this host that is gone,
+      // so r2 takes it over at once); r2 resumes it: same key, so the same job id.
+      await redis.set(leaseKeyOf(prefix, 'r1'), JSON.stringify({ runId: 'r1', host: hostname(), pid: deadPid() }), 'PX', 60_000);
       expect(await second.execute(op, {}, context('r2', 'r1/once', 'once', secondProgress))).toEqual({ tag: 5 });
       expect(firstProgress).toEqual(['started']);
       expect(secondProgress).toEqual([]); // it did not run again
@@ -229,5 +251,63 @@ describe('coordinator loss and cleanup', () => {
       await engine.close();
     }
     expect(await keysLeft()).toEqual(bookkeeping('cancelled'));
+  });
+});
+
+describe('the coordinator lease', () => {
+  it('refuses a second live coordinator of a run chain (after waiting two lease durations), and its end leaves the chain\'s jobs to the first', async () => {
+    // No worker serves the queue: the first coordinator's job waits, and its lease is renewed meanwhile.
+    const first = executorFor('leased', { checkWorkers: false, leaseMs: 300 });
+    const second = executorFor('leased', { checkWorkers: false, leaseMs: 300 });
+    const op = new F.Hold({ id: 'wait', params: { ms: 0, tag: 1 } });
+    const cancel = new AbortController();
+    try {
+      const waiting = first.execute(op, {}, context('r1', 'r1/wait', 'wait', [], cancel.signal));
+      const waitingOutcome = waiting.catch((error: unknown) => error);
+      const queue = queueNameOf('leased', 'test');
+      while ((await redis.scard(chainJobsKeyOf(prefix, queue, 'r1'))) === 0) await new Promise((resolve) => setImmediate(resolve)); // the job is added
+      const holder = JSON.parse((await redis.get(leaseKeyOf(prefix, 'r1')))!) as { runId: string; host: string; pid: number };
+      expect(holder).toEqual({ runId: 'r1', host: hostname(), pid: process.pid });
+
+      // r2 resumes the chain while r1's coordinator lives.
+      const refused = await second.execute(op, {}, context('r2', 'r1/wait', 'wait', [])).catch((error: unknown) => error);
+      expect(isPortflowError(refused, 'PORTFLOW_RUN_LEASE')).toBe(true);
+      expect((refused as Error).message).toMatch(/^Run 'r2' cannot drive run chain 'r1': run 'r1' on .+ \(pid \d+\) holds its coordinator lease and has renewed it for 0.6 s, so it is alive\./);
+      await expect(second.runEnded('r2', { rootRunId: 'r1', ...ENDED })).rejects.toThrow(/Run 'r2' ended without removing its chain's jobs .* run 'r1' .* holds the coordinator lease of chain 'r1'/);
+      expect(await redis.scard(chainJobsKeyOf(prefix, queue, 'r1'))).toBe(1); // r1's job is still there
+      expect(await redis.exists(`${prefix}:${queue}:${jobIdOf('r1', 'wait', 1)}`)).toBe(1);
+
+      // r1 ends (cancelled): its job goes, and so does the lease.
+      cancel.abort(new Error('test over'));
+      expect(await waitingOutcome).toEqual(new Error('test over'));
+      await first.runEnded('r1', { rootRunId: 'r1', ...ENDED, status: 'cancelled' });
+      expect(await redis.exists(leaseKeyOf(prefix, 'r1'))).toBe(0);
+      // The queue's bookkeeping, and its marker (a worker would have taken it): nothing of the run.
+      expect(await keysLeft()).toEqual([...bookkeeping('leased'), `${queue}:marker`].sort());
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it('ends the attempts of a coordinator whose lease another run took (it stalled past it), and leaves the jobs to that run', async () => {
+    const executor = executorFor('stolen', { checkWorkers: false, leaseMs: 300 });
+    const op = new F.Hold({ id: 'wait', params: { ms: 0, tag: 1 } });
+    try {
+      const outcome = executor.execute(op, {}, context('r1', 'r1/wait', 'wait', [])).catch((error: unknown) => error);
+      while ((await redis.exists(leaseKeyOf(prefix, 'r1'))) === 0) await new Promise((resolve) => setImmediate(resolve));
+      // Another coordinator took the chain over (as if this one had stalled for longer than the lease).
+      await redis.set(leaseKeyOf(prefix, 'r1'), JSON.stringify({ runId: 'r2', host: 'elsewhere', pid: 7 }), 'PX', 60_000);
+      const error = await outcome; // settled by the next renewal
+      expect(isPortflowError(error, 'PORTFLOW_RUN_LEASE')).toBe(true);
+      expect((error as Error).message).toMatch(/^Run 'r1' lost the coordinator lease of run chain 'r1' to run 'r2' on elsewhere \(pid 7\)/);
+      // Nothing more of the chain is added by it, and its end removes nothing.
+      const again = await executor.execute(new F.Hold({ id: 'next', params: { ms: 0, tag: 2 } }), {}, context('r1', 'r1/next', 'next', [])).catch((e: unknown) => e);
+      expect(isPortflowError(again, 'PORTFLOW_RUN_LEASE')).toBe(true);
+      await expect(executor.runEnded('r1', { rootRunId: 'r1', ...ENDED })).rejects.toThrow(/held|holds the coordinator lease/);
+      expect(await redis.exists(`${prefix}:${queueNameOf('stolen', 'test')}:${jobIdOf('r1', 'wait', 1)}`)).toBe(1);
+      expect(JSON.parse((await redis.get(leaseKeyOf(prefix, 'r1')))!)).toMatchObject({ runId: 'r2' });
+    } finally {
+      await executor.close();
+    }
   });
 });

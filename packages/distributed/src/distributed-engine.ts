@@ -22,6 +22,8 @@ export interface DistributedEngineOptions extends Omit<EngineOptions, 'executors
   root?: string;
   /** See {@link BullMQExecutorOptions.reconcileMs}. */
   reconcileMs?: number;
+  /** See {@link BullMQExecutorOptions.leaseMs}: how long a run's coordinator lease lasts (default 15000). */
+  leaseMs?: number;
   /** See {@link BullMQExecutorOptions.checkWorkers} (default true: an operation whose queue no live worker serves fails at once). */
   checkWorkers?: boolean;
   /** See {@link BullMQExecutorOptions.blobs}: a directory shared with the workers for large values. */
@@ -49,13 +51,13 @@ export const DEFAULT_QUEUES: Readonly<Record<string, string>> = Object.freeze({ 
  * ```
  */
 export function createDistributedEngine(options: DistributedEngineOptions): ExecutionEngine {
-  const { connection, prefix, buildId, queues = DEFAULT_QUEUES, root, reconcileMs, checkWorkers, blobs, executors: extra, ...engineOptions } = options;
+  const { connection, prefix, buildId, queues = DEFAULT_QUEUES, root, reconcileMs, leaseMs, checkWorkers, blobs, executors: extra, ...engineOptions } = options;
   const byQueue = new Map<string, BullMQExecutor>();
   const executors: Record<string, OperationExecutor> = { ...extra } as Record<string, OperationExecutor>;
   for (const [key, queue] of Object.entries(queues)) {
     let executor = byQueue.get(queue);
     if (executor === undefined) {
-      executor = new BullMQExecutor({ connection, queue, prefix, buildId, root, reconcileMs, checkWorkers, ...(blobs === undefined ? {} : { blobs }), ...(engineOptions.logger === undefined ? {} : { logger: engineOptions.logger }) });
+      executor = new BullMQExecutor({ connection, queue, prefix, buildId, root, reconcileMs, leaseMs, checkWorkers, ...(blobs === undefined ? {} : { blobs }), ...(engineOptions.logger === undefined ? {} : { logger: engineOptions.logger }) });
       byQueue.set(queue, executor);
     }
     executors[key] = executor;

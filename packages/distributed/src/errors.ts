@@ -48,3 +48,31 @@ export class NoWorkerError extends PortflowError {
     this.buildId = buildId;
   }
 }
+
+/**
+ * Another run holds the coordinator lease of the run chain an operation
+ * belongs to: two processes must not drive one run (add its jobs, accept
+ * their outcomes, clean them up). Raised when a resumed run finds the chain
+ * driven by a live coordinator, and when a coordinator finds that another
+ * took its lease (it stalled for longer than the lease). Code
+ * `PORTFLOW_RUN_LEASE`. The message names the holder's run, host and pid.
+ *
+ * @example
+ * ```ts
+ * const result = await engine.run(graph, { resume: runId, store });
+ * if (result.errors.some((e) => isPortflowError(e.error, 'PORTFLOW_RUN_LEASE'))) console.error('still driven elsewhere');
+ * ```
+ */
+export class RunLeaseError extends PortflowError {
+  override readonly name = 'RunLeaseError';
+  /** The first run of the chain (what the lease is for). */
+  readonly rootRunId: string;
+  /** The run holding the lease, and where it runs. */
+  readonly holder: { readonly runId: string; readonly host: string; readonly pid: number };
+
+  constructor(rootRunId: string, holder: { readonly runId: string; readonly host: string; readonly pid: number }, message: string) {
+    super('PORTFLOW_RUN_LEASE', message);
+    this.rootRunId = rootRunId;
+    this.holder = holder;
+  }
+}

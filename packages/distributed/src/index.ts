@@ -8,5 +8,5 @@ export { createDistributedEngine, DEFAULT_QUEUES, type DistributedEngineOptions 
 export { startWorker, type WorkerOptions, type DistributedWorker } from './worker';
 export { listWorkers, type ListWorkersOptions, type WorkerInfo } from './fleet';
 export { checkRedisServer, type RedisConnection, type ConfigReader } from './connection';
-export { NoWorkerError, RedisConfigurationError } from './errors';
+export { NoWorkerError, RedisConfigurationError, RunLeaseError } from './errors';
 export { DEFAULT_BLOB_THRESHOLD, type BlobOptions, type BlobReference, type EncodedValue, type InlineJson } from './job-values';

@@ -39,6 +39,7 @@ export const ERROR_CODES = Object.freeze([
   'PORTFLOW_PATH_OUTSIDE_ROOTS',
   'PORTFLOW_REDIS_UNSUITABLE',
   'PORTFLOW_NO_WORKER',
+  'PORTFLOW_RUN_LEASE',
 ] as const);
 
 /** One of {@link ERROR_CODES}. */
