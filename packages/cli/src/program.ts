@@ -295,7 +295,19 @@ ${EXIT_HELP}`,
     .option('--json', 'write { "prefix", "workers": [...] } as one JSON object')
     .action((opts) => act(async () => (await import('./commands/worker-command')).workersCommand(opts, terminal)));
 
-  for (const command of [...program.commands, ...runs.commands]) {
+  const jobs = program.command('jobs').description("Distributed runs' jobs in Redis.");
+  jobs
+    .command('prune')
+    .description('Remove the jobs of distributed run chains no coordinator drives any more (it died and the run was never resumed), idle for at least an age.')
+    .requiredOption('--older-than <age>', 'only chains none of whose jobs was added, started or finished for this long, e.g. 7d, 12h, 90m (younger ones may still be resumed)')
+    .option('--redis <url>', 'Redis URL (default: $PORTFLOW_REDIS)')
+    .option('--prefix <prefix>', 'key prefix (default: $PORTFLOW_PREFIX, else portflow)')
+    .option('--blobs <dir>', "the coordinators' blob directory, so that the jobs' files go too")
+    .option('--dry-run', 'list what would be removed, remove nothing')
+    .option('--json', 'write { "prefix", "dryRun", "runs": [...] } as one JSON object')
+    .action((opts) => act(async () => (await import('./commands/jobs-command')).pruneJobsCommand(opts, terminal)));
+
+  for (const command of [...program.commands, ...runs.commands, ...jobs.commands]) {
     command.exitOverride().configureOutput({ writeOut: (s) => terminal.stdout.write(s), writeErr: (s) => terminal.stderr.write(s) }).showHelpAfterError('(run with --help for usage)');
   }
   return program;

@@ -23,7 +23,8 @@ import {
 import { NoWorkerError, RunLeaseError } from './errors';
 import { DEFAULT_LEASE_MS, RunLeases, type LeaseHolder } from './run-lease';
 import { codeHashOf } from './code-hash';
-import { decodeJobValue, encodeJobValue, removeJobBlobs, type BlobOptions } from './job-values';
+import { decodeJobValue, encodeJobValue, type BlobOptions } from './job-values';
+import { removeChainJobs } from './chain-jobs';
 import { readFleet } from './fleet';
 import { remoteRef } from './remote-ref';
 
@@ -530,30 +531,13 @@ export class BullMQExecutor implements OperationExecutor {
 
   /** Removes every job of a chain (waiting up to 30 s for running ones), their blobs and cancel keys, and the chain's set. */
   async #removeChainJobs(runId: string, rootRunId: string): Promise<void> {
-    const redis = this.#redis!;
-    const queue = this.#queue!;
     const setKey = chainJobsKeyOf(this.prefix, this.queueName, rootRunId);
-    const jobIds = await redis.smembers(setKey);
-    let left = jobIds;
-    const waitUntil = Date.now() + RUNNING_JOB_WAIT_MS;
-    for (;;) {
-      // remove() refuses a job whose lock a worker holds (0); a job that is gone counts as removed.
-      const gone = await Promise.all(left.map(async (jobId) => (await queue.remove(jobId, { removeChildren: false })) === 1 || (await redis.exists(`${this.prefix}:${this.queueName}:${jobId}`)) === 0));
-      left = left.filter((_, i) => !gone[i]);
-      if (left.length === 0 || Date.now() >= waitUntil) break;
-      await new Promise<void>((resolveWait) => setTimeout(resolveWait, this.#reconcileMs));
-    }
-    const stillThere = new Set(left);
-    const removed = jobIds.filter((jobId) => !stillThere.has(jobId));
-    await Promise.all(removed.map((jobId) => removeJobBlobs(this.#blobs, jobId)));
-    const keys = removed.map((jobId) => cancelKeyOf(this.prefix, this.queueName, jobId));
-    if (left.length === 0) keys.push(setKey);
-    else if (removed.length > 0) await redis.srem(setKey, ...removed);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    const chain = { redis: this.#redis!, queue: this.#queue!, prefix: this.prefix, queueName: this.queueName, setKey, blobs: this.#blobs };
+    const { left } = await removeChainJobs(chain, RUNNING_JOB_WAIT_MS, this.#reconcileMs);
     if (left.length > 0) {
       throw new Error(
         `Run '${runId}' ended, but ${left.length} of its jobs on queue '${this.queueName}' (prefix '${this.prefix}') still ran ${RUNNING_JOB_WAIT_MS / 1000} s later, so they stay in Redis: ${left.join(', ')}. ` +
-          `An operation that ignores context.signal keeps running after a cancel; make it stop on its signal, and remove the jobs once they finish (queue.remove(jobId), and the set ${setKey}).`,
+          `An operation that ignores context.signal keeps running after a cancel; make it stop on its signal, and remove the jobs once they finish (queue.remove(jobId), and the set ${setKey}), or later with 'portflow jobs prune'.`,
       );
     }
   }

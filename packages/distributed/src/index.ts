@@ -7,6 +7,7 @@ export { BullMQExecutor, type BullMQExecutorOptions } from './bullmq-executor';
 export { createDistributedEngine, DEFAULT_QUEUES, type DistributedEngineOptions } from './distributed-engine';
 export { startWorker, type WorkerOptions, type DistributedWorker } from './worker';
 export { listWorkers, type ListWorkersOptions, type WorkerInfo } from './fleet';
+export { pruneAbandonedRuns, type AbandonedRun, type PruneAbandonedRunsOptions } from './abandoned-runs';
 export { checkRedisServer, type RedisConnection, type ConfigReader } from './connection';
 export { NoWorkerError, RedisConfigurationError, RunLeaseError } from './errors';
 export { DEFAULT_BLOB_THRESHOLD, type BlobOptions, type BlobReference, type EncodedValue, type InlineJson } from './job-values';

@@ -60,7 +60,7 @@ export interface JobLog {
 }
 
 /** Escapes `%`, `:` and `.` so that components joined by `.` are unambiguous and BullMQ accepts them. */
-function escapeComponent(s: string): string {
+export function escapeComponent(s: string): string {
   return s.replace(/[%:.]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
@@ -130,6 +130,11 @@ export function cancelChannelOf(prefix: string, queueName: string): string {
 /** The key that marks a job cancelled, for workers that take it after the message went out. */
 export function cancelKeyOf(prefix: string, queueName: string, jobId: string): string {
   return `${prefix}:portflow:cancelled:${queueName}:${jobId}`;
+}
+
+/** What {@link escapeComponent} escaped. */
+export function unescapeComponent(s: string): string {
+  return s.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
 /**

@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { RunLeaseError } from './errors';
+import { escapeComponent } from './protocol';
 
 /** Who holds a lease: the run, and the process it runs in. */
 export interface LeaseHolder {
@@ -23,9 +24,9 @@ const RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('
 const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 const TAKE_OVER = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end";
 
-/** The key of a chain's lease. */
+/** The key of a chain's lease (the root run id escaped as in job ids and job sets). */
 export function leaseKeyOf(prefix: string, rootRunId: string): string {
-  return `${prefix}:portflow:lease:${rootRunId}`;
+  return `${prefix}:portflow:lease:${escapeComponent(rootRunId)}`;
 }
 
 interface Held {

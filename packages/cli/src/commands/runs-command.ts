@@ -3,6 +3,7 @@ import { STORED_RUN_STATUSES } from '@portflow/store';
 import { EXIT_CODES, type ExitCode } from '../exit-codes';
 import { formatDuration, type Terminal } from '../terminal';
 import { InputError } from '../workflow-input';
+import { parseAge } from './age';
 import { openStore, storeLocation } from './store-location';
 
 /** Options of `portflow runs`, `runs show` and `runs prune`. */
@@ -102,11 +103,6 @@ export function reuseExplanation(op: RecordedOperation, run: RunRecord, earlier:
   return 'ran: asked to rerun, or its stored result could not be read';
 }
 
-function parseAge(text: string | undefined): number {
-  const match = text === undefined ? null : /^(\d+)(d|h|m)$/.exec(text.trim());
-  if (match === null) throw new InputError(`portflow: --older-than needs an age such as 30d, 12h or 90m${text === undefined ? '' : `, not '${text}'`}`);
-  return Number(match[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[match[2] as 'd' | 'h' | 'm'];
-}
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

@@ -95,3 +95,26 @@ describe('portflow worker', () => {
     expect(after.stdout).toMatch(new RegExp(`^No live workers under prefix '${prefix}'. Start one with: portflow worker --redis ${REDIS_URL} --prefix ${prefix} --queue cpu`));
   });
 });
+
+describe('portflow jobs prune', () => {
+  it('lists with --dry-run, then removes, the jobs of run chains no coordinator drives', async () => {
+    // A chain whose coordinator died long ago: its set names a job that is already gone.
+    const setKey = `${prefix}:portflow:jobs:q-test-node20:ghost%2Erun`;
+    await redis.sadd(setKey, 'ghost%2Erun.a.1');
+    const dry = await cli('jobs', 'prune', '--redis', REDIS_URL, '--prefix', prefix, '--older-than', '1d', '--dry-run');
+    expect(dry.code).toBe(EXIT_CODES.success);
+    expect(dry.stdout).toBe(`ghost.run  q-test-node20  no job left  1 job would go\n1 abandoned run chain under prefix '${prefix}': 1 job would be removed (dry run).\n`);
+    expect(await redis.exists(setKey)).toBe(1);
+    const json = await cli('jobs', 'prune', '--redis', REDIS_URL, '--prefix', prefix, '--older-than', '1d', '--json');
+    expect(JSON.parse(json.stdout)).toEqual({ prefix, dryRun: false, runs: [{ rootRunId: 'ghost.run', queueName: 'q-test-node20', jobs: 1, removed: 1, left: [] }] });
+    expect(await redis.exists(setKey)).toBe(0);
+    const again = await cli('jobs', 'prune', '--redis', REDIS_URL, '--prefix', prefix, '--older-than', '1d');
+    expect(again.stdout).toBe(`No abandoned run chains under prefix '${prefix}' idle for 1d or more.\n`);
+  });
+
+  it('refuses an age it cannot read', async () => {
+    const { code, stderr } = await cli('jobs', 'prune', '--redis', REDIS_URL, '--older-than', 'soon');
+    expect(code).toBe(EXIT_CODES.invalidInput);
+    expect(stderr).toMatch(/--older-than needs an age such as 30d, 12h or 90m, not 'soon'/);
+  });
+});

@@ -115,7 +115,8 @@ export async function workersCommand(options: WorkersCommandOptions, terminal: T
   return EXIT_CODES.success;
 }
 
-function redisUrl(given: string | undefined, terminal: Terminal): string {
+/** The Redis URL of `--redis` or `$PORTFLOW_REDIS`, checked. */
+export function redisUrl(given: string | undefined, terminal: Terminal): string {
   const url = given ?? terminal.env.PORTFLOW_REDIS;
   if (url === undefined || url === '') throw new InputError('portflow: --redis <url> is required (or set PORTFLOW_REDIS), e.g. --redis redis://127.0.0.1:6379');
   if (!/^rediss?:\/\//.test(url)) throw new InputError(`portflow: --redis must be a redis:// or rediss:// URL, not '${url}'`);

@@ -1,0 +1,49 @@
+/**
+ * Removing the jobs a resume chain added to one queue, with their blob
+ * files, cancel keys and the chain's job set: what a run's end does, and
+ * what pruning an abandoned chain does.
+ * @internal
+ */
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { removeJobBlobs, type BlobOptions } from './job-values';
+import { cancelKeyOf } from './protocol';
+
+/** Where a chain's jobs are. */
+export interface ChainJobs {
+  readonly redis: Redis;
+  readonly queue: Queue;
+  readonly prefix: string;
+  readonly queueName: string;
+  /** The chain's job set (`chainJobsKeyOf`). */
+  readonly setKey: string;
+  readonly blobs: BlobOptions | undefined;
+}
+
+/**
+ * Removes every job of the chain's set. A job a worker runs (it holds its
+ * lock) cannot be removed: it is tried again every `pollMs` until `waitMs`
+ * has passed (0: one try), then left, with its id kept in the set. Returns
+ * the ids removed (or already gone) and those left.
+ */
+export async function removeChainJobs(chain: ChainJobs, waitMs = 0, pollMs = 1000): Promise<{ removed: string[]; left: string[] }> {
+  const { redis, queue, prefix, queueName, setKey, blobs } = chain;
+  const jobIds = await redis.smembers(setKey);
+  let left = jobIds;
+  const waitUntil = Date.now() + waitMs;
+  for (;;) {
+    // remove() refuses a job whose lock a worker holds (0); a job that is gone counts as removed.
+    const gone = await Promise.all(left.map(async (jobId) => (await queue.remove(jobId, { removeChildren: false })) === 1 || (await redis.exists(`${prefix}:${queueName}:${jobId}`)) === 0));
+    left = left.filter((_, i) => !gone[i]);
+    if (left.length === 0 || Date.now() >= waitUntil) break;
+    await new Promise<void>((resolveWait) => setTimeout(resolveWait, pollMs));
+  }
+  const stillThere = new Set(left);
+  const removed = jobIds.filter((jobId) => !stillThere.has(jobId));
+  await Promise.all(removed.map((jobId) => removeJobBlobs(blobs, jobId)));
+  const keys = removed.map((jobId) => cancelKeyOf(prefix, queueName, jobId));
+  if (left.length === 0) keys.push(setKey);
+  else if (removed.length > 0) await redis.srem(setKey, ...removed);
+  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+  return { removed, left };
+}
