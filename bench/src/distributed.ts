@@ -13,8 +13,9 @@
  *   `createDistributedEngine` on `portflow worker` processes (the built CLI).
  *   Raw BullMQ: a `Queue` + `QueueEvents` in this process and plain BullMQ
  *   `Worker` processes (`bullmq-worker.js`) with a processor that returns
- *   `x + 1`: `ops` jobs added at once (one `add` each, as the executor adds
- *   them), or one job added when the one before completed. Same Redis, same
+ *   `x + 1`: `ops` jobs added at once (one `addBulk`, as the executor adds
+ *   the jobs that become ready in one turn of the event loop), or one job
+ *   (`add`) added when the one before completed. Same Redis, same
  *   number of worker processes, same worker concurrency, the executor's job
  *   and worker options (`attempts: 1`, `removeOnComplete: false`,
  *   lockDuration 5000, stalledInterval 2000, maxStalledCount 2). Figures:
@@ -30,7 +31,8 @@
  *   speedup over the single thread.
  *
  * Repetitions alternate raw and Portflow (forward, then reverse order), after
- * a warm-up run of each. Every measurement block uses key prefixes of its
+ * a warm-up run of each shape on each side, of the full size (steady state,
+ * as in a long-lived coordinator). Every measurement block uses key prefixes of its
  * own and deletes their keys afterwards; worker processes are ended by pid.
  * `--profile` also counts the Redis commands each side sends per operation
  * (by wrapping ioredis' `sendCommand` in this process and, through

@@ -58,7 +58,7 @@ export interface ExampleOutcome {
 }
 
 /** A started `portflow worker` process. */
-interface WorkerProcess {
+export interface WorkerProcess {
   readonly pid: number;
   stop(): Promise<void>;
 }
@@ -68,10 +68,11 @@ function portflowBin(): string {
   return join(dirname(require.resolve('@portflow/cli/package.json')), 'bin', 'portflow.js');
 }
 
-/** Starts `portflow worker` and resolves when it prints its ready line. */
-function startWorker(redis: string, prefix: string, log: (line: string) => void): Promise<WorkerProcess> {
-  const args = [portflowBin(), 'worker', '--redis', redis, '--prefix', prefix, '--queue', QUEUE, '--build-id', BUILD_ID];
-  args.push('--root', EXAMPLE_DIR, '--require', './dist/operations.js', '--concurrency', '1', '--threads', '1');
+/** Starts `portflow worker` loading `modules` (relative to the example's folder, or packages) and resolves when it prints its ready line. */
+export function startWorker(redis: string, prefix: string, log: (line: string) => void, modules: readonly string[] = ['./dist/operations.js']): Promise<WorkerProcess> {
+  const args = [portflowBin(), 'worker', '--redis', redis, '--prefix', prefix, '--queue', QUEUE, '--build-id', BUILD_ID, '--root', EXAMPLE_DIR];
+  for (const module of modules) args.push('--require', module);
+  args.push('--concurrency', '1', '--threads', '1');
   const child = spawn(process.execPath, args, { cwd: EXAMPLE_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
@@ -99,7 +100,7 @@ function startWorker(redis: string, prefix: string, log: (line: string) => void)
 }
 
 /** Deletes every key under `prefix`. */
-async function deleteKeysUnder(url: string, prefix: string): Promise<void> {
+export async function deleteKeysUnder(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
     let cursor = '0';

@@ -46,6 +46,9 @@ export const Train = defineOperation(
     outputs: { model: port<Model>(), losses: port<number[]>(Array) },
     resource: 'cpu_bound',
     description: 'logistic regression, gradient descent',
+    // Where other processes load it from (a distributed engine's workers, examples/distributed): this package's build.
+    module: '@portflow/example-ml-training/dist/training-graph.js',
+    export: 'Train',
   },
   async ({ train, scaler, epochs, learningRate }, context) => {
     const scaled = scale(train, scaler);
