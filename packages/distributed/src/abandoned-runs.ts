@@ -1,9 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { bullmqConnection, redisOptions, type RedisConnection } from './connection';
 import { removeChainJobs } from './chain-jobs';
 import type { BlobOptions } from './job-values';
 import { unescapeComponent } from './protocol';
+import { leaseValueOf, releaseLease } from './run-lease';
+
+/** How long prune holds a chain's lease at most (it releases it as soon as the chain is done). */
+const PRUNE_LEASE_MS = 60_000;
 
 /** Options of {@link pruneAbandonedRuns}. */
 export interface PruneAbandonedRunsOptions {
@@ -44,7 +49,9 @@ export interface AbandonedRun {
  * coordinator that died and whose run is never resumed leaves its jobs (a
  * resume would adopt them), and nothing else removes them. A chain is
  * abandoned when no run holds its coordinator lease and none of its jobs
- * was added, started or finished in the last `olderThanMs`; its jobs go as
+ * was added, started or finished in the last `olderThanMs`. Prune holds the
+ * chain's lease while it looks and removes, so a run resuming the chain
+ * meanwhile waits for it (and then finds the jobs gone); its jobs go as
  * at a run's end (with their blob files, cancel keys and the chain's set),
  * except jobs a worker still runs. Chains of live runs are never touched.
  * `portflow jobs prune --older-than 7d` runs it.
@@ -76,19 +83,26 @@ export async function pruneAbandonedRuns(options: PruneAbandonedRunsOptions): Pr
         if (colon <= 0) continue;
         const queueName = rest.slice(0, colon);
         const escapedRoot = rest.slice(colon + 1);
-        if ((await redis.exists(`${prefix}:portflow:lease:${escapedRoot}`)) === 1) continue; // a run drives it
-        const jobIds = await redis.smembers(setKey);
-        const activity = await lastActivity(redis, prefix, queueName, jobIds);
-        if (activity.running || (activity.at !== undefined && activity.at > cutoff)) continue;
-        let removed = 0;
-        let left: string[] = [];
-        if (options.dryRun !== true) {
-          let queue = queues.get(queueName);
-          if (queue === undefined) queues.set(queueName, (queue = new Queue(queueName, { connection: bullmqConnection(connection), prefix })));
-          ({ left } = await removeChainJobs({ redis, queue, prefix, queueName, setKey, blobs: options.blobs }));
-          removed = jobIds.length - left.length;
+        // Hold the chain's lease while looking and removing: a run that resumes the chain meanwhile waits, and a run that drives it is left alone.
+        const leaseKey = `${prefix}:portflow:lease:${escapedRoot}`;
+        const lease = leaseValueOf(`prune-${randomUUID()}`);
+        if ((await redis.set(leaseKey, lease, 'PX', PRUNE_LEASE_MS, 'NX')) !== 'OK') continue;
+        try {
+          const jobIds = await redis.smembers(setKey);
+          const activity = await lastActivity(redis, prefix, queueName, jobIds);
+          if (activity.running || (activity.at !== undefined && activity.at > cutoff)) continue;
+          let removed = 0;
+          let left: string[] = [];
+          if (options.dryRun !== true) {
+            let queue = queues.get(queueName);
+            if (queue === undefined) queues.set(queueName, (queue = new Queue(queueName, { connection: bullmqConnection(connection), prefix })));
+            ({ left } = await removeChainJobs({ redis, queue, prefix, queueName, setKey, blobs: options.blobs }));
+            removed = jobIds.length - left.length;
+          }
+          found.push({ rootRunId: unescapeComponent(escapedRoot), queueName, jobs: jobIds.length, lastActivityAt: activity.at, removed, left });
+        } finally {
+          await releaseLease(redis, leaseKey, lease);
         }
-        found.push({ rootRunId: unescapeComponent(escapedRoot), queueName, jobs: jobIds.length, lastActivityAt: activity.at, removed, left });
       }
     } while (cursor !== '0');
     return found;

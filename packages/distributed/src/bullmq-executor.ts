@@ -264,7 +264,7 @@ export class BullMQExecutor implements OperationExecutor {
     context.signal.throwIfAborted();
     const rootRunId = rootRunIdOf(context);
     await this.#leases!.acquire(rootRunId, context.runId, context.signal);
-    const lostTo = this.#leases!.lostTo(rootRunId);
+    const lostTo = this.#leases!.lostTo(rootRunId, context.runId);
     if (lostTo !== undefined) throw leaseLost(context.runId, rootRunId, lostTo);
     const jobId = jobIdOf(rootRunId, context.operationId, context.attempt);
     const data: JobData = { ...header, inputs: await encodeJobValue({ ...inputs }, this.#blobs, jobId, 'inputs') };
@@ -294,8 +294,10 @@ export class BullMQExecutor implements OperationExecutor {
    * its events are gone, so its stored outcome is read at once.
    */
   async #addNow(): Promise<void> {
-    const batch = this.#toAdd.splice(0);
+    // Attempts settled meanwhile (aborted, or their run lost its lease) add nothing.
+    const batch = this.#toAdd.splice(0).filter((entry) => this.#pending.get(entry.jobId) === entry.pending);
     this.#addBatch = undefined;
+    if (batch.length === 0) return;
     const byChain = new Map<string, string[]>();
     for (const { rootRunId, jobId } of batch) {
       const ids = byChain.get(rootRunId);
@@ -362,14 +364,19 @@ export class BullMQExecutor implements OperationExecutor {
     if (fleet.some((worker) => worker.queueNames.includes(this.queueName))) return;
     const sameQueue = fleet.filter((w) => w.queues.includes(this.queue));
     const otherBuilds = [...new Set(sameQueue.map((w) => w.buildId))].filter((buildId) => buildId !== this.buildId);
-    const otherNodes = [...new Set(sameQueue.filter((w) => w.buildId === this.buildId).map((w) => nodeMajorOf(w.node)))];
+    const sameBuild = sameQueue.filter((w) => w.buildId === this.buildId);
+    const otherNodes = [...new Set(sameBuild.map((w) => nodeMajorOf(w.node)))].filter((major) => major !== NODE_MAJOR);
+    // Same build and Node.js major, yet another queue name: a worker of a Portflow version that names queues otherwise.
+    const olderVersions = [...new Set(sameBuild.filter((w) => nodeMajorOf(w.node) === NODE_MAJOR).map((w) => w.version))];
     const redis = typeof this.#connection === 'string' ? redactedUrl(this.#connection) : `redis://${this.#connection.host ?? '127.0.0.1'}:${this.#connection.port ?? 6379}`;
     const command = `portflow worker --redis ${redis} --prefix ${this.prefix} --queue ${this.queue} --build-id ${this.buildId} --require <your operations module>`;
     throw new NoWorkerError(
       this.queue,
       this.buildId,
       `Operation '${operationId}' cannot run: no live worker serves queue '${this.queue}' with build id '${this.buildId}' (Redis queue '${this.queueName}', key prefix '${this.prefix}'), so its job would wait forever. ` +
-        (otherNodes.length > 0
+        (olderVersions.length > 0
+          ? `Workers of build id '${this.buildId}' on Node.js ${NODE_MAJOR} serve queue '${this.queue}', but under another Redis queue name: they run @portflow/distributed ${olderVersions.join(', ')}, which names queues otherwise; restart them with this version. `
+          : otherNodes.length > 0
           ? `Workers serve queue '${this.queue}' with build id '${this.buildId}' on Node.js ${otherNodes.join(', ')} only, and this coordinator runs Node.js ${NODE_MAJOR}: ` +
             'values cross as v8.serialize bytes, which only the same Node.js major is sure to read, so coordinator and workers must run the same major. '
           : otherBuilds.length > 0
@@ -517,7 +524,7 @@ export class BullMQExecutor implements OperationExecutor {
     // The chain's jobs are this run's to remove only while it holds the chain's lease: another live run may be adopting them.
     const holder = await leases.tryHold(summary.rootRunId, runId);
     if (holder !== undefined) {
-      await leases.release(summary.rootRunId).catch(() => undefined);
+      await leases.release(summary.rootRunId, runId).catch(() => undefined);
       throw new Error(
         `Run '${runId}' ended without removing its chain's jobs from queue '${this.queueName}': run '${holder.runId}' on ${holder.host} (pid ${holder.pid}) holds the coordinator lease of chain '${summary.rootRunId}' and removes them when it ends.`,
       );
@@ -525,7 +532,7 @@ export class BullMQExecutor implements OperationExecutor {
     try {
       await this.#removeChainJobs(runId, summary.rootRunId);
     } finally {
-      await leases.release(summary.rootRunId).catch(() => undefined);
+      await leases.release(summary.rootRunId, runId).catch(() => undefined);
     }
   }
 

@@ -8,7 +8,7 @@ import { ExecutionEngine, GraphDefinition, silentLogger, type EngineEvent, type 
 import { BullMQExecutor } from './bullmq-executor';
 import { isPortflowError } from '@portflow/core';
 import { chainJobsKeyOf, jobIdOf, queueNameOf } from './protocol';
-import { leaseKeyOf } from './run-lease';
+import { leaseKeyOf, leaseValueOf } from './run-lease';
 import type { CoordinatorOrder } from './testing/coordinator-main';
 import { EFFECT_IDS, effectsGraph } from './testing/effects-graph';
 import { connectTestRedis, deleteKeysUnder, keysUnder, REDIS_URL, testPrefix } from './testing/redis';
@@ -202,7 +202,7 @@ describe('coordinator loss and cleanup', () => {
       expect(await first.execute(op, {}, context('r1', 'r1/once', 'once', firstProgress))).toEqual({ tag: 5 });
       // The coordinator of r1 died before the run ended (its lease names a process of this host that is gone,
       // so r2 takes it over at once); r2 resumes it: same key, so the same job id.
-      await redis.set(leaseKeyOf(prefix, 'r1'), JSON.stringify({ runId: 'r1', host: hostname(), pid: deadPid() }), 'PX', 60_000);
+      await redis.set(leaseKeyOf(prefix, 'r1'), JSON.stringify({ ...(JSON.parse(leaseValueOf('r1')) as object), pid: deadPid() }), 'PX', 60_000);
       expect(await second.execute(op, {}, context('r2', 'r1/once', 'once', secondProgress))).toEqual({ tag: 5 });
       expect(firstProgress).toEqual(['started']);
       expect(secondProgress).toEqual([]); // it did not run again
@@ -267,15 +267,20 @@ describe('the coordinator lease', () => {
       const queue = queueNameOf('leased', 'test');
       while ((await redis.scard(chainJobsKeyOf(prefix, queue, 'r1'))) === 0) await new Promise((resolve) => setImmediate(resolve)); // the job is added
       const holder = JSON.parse((await redis.get(leaseKeyOf(prefix, 'r1')))!) as { runId: string; host: string; pid: number };
-      expect(holder).toEqual({ runId: 'r1', host: hostname(), pid: process.pid });
+      expect(holder).toMatchObject({ runId: 'r1', host: hostname(), pid: process.pid });
 
       // r2 resumes the chain while r1's coordinator lives.
       const refused = await second.execute(op, {}, context('r2', 'r1/wait', 'wait', [])).catch((error: unknown) => error);
       expect(isPortflowError(refused, 'PORTFLOW_RUN_LEASE')).toBe(true);
-      expect((refused as Error).message).toMatch(/^Run 'r2' cannot drive run chain 'r1': run 'r1' on .+ \(pid \d+\) holds its coordinator lease and has renewed it for 0.6 s, so it is alive\./);
+      expect((refused as Error).message).toMatch(/^Run 'r2' cannot drive run chain 'r1': run 'r1' on .+ \(pid \d+\) holds its coordinator lease, and the lease did not run out in the 0.6 s this run waited, so a live coordinator renews it\./);
+      // Its retries fail at once, with the same refusal (no second wait).
+      expect(await second.execute(op, {}, { ...context('r2', 'r1/wait', 'wait', []), attempt: 2 }).catch((error: unknown) => error)).toBe(refused);
       await expect(second.runEnded('r2', { rootRunId: 'r1', ...ENDED })).rejects.toThrow(/Run 'r2' ended without removing its chain's jobs .* run 'r1' .* holds the coordinator lease of chain 'r1'/);
+      // The same, when r2 ends on the executor that drives r1 (one process, one executor): r1's jobs and lease stay.
+      await expect(first.runEnded('r2', { rootRunId: 'r1', ...ENDED })).rejects.toThrow(/Run 'r2' ended without removing its chain's jobs/);
       expect(await redis.scard(chainJobsKeyOf(prefix, queue, 'r1'))).toBe(1); // r1's job is still there
       expect(await redis.exists(`${prefix}:${queue}:${jobIdOf('r1', 'wait', 1)}`)).toBe(1);
+      expect(JSON.parse((await redis.get(leaseKeyOf(prefix, 'r1')))!)).toMatchObject({ runId: 'r1' });
 
       // r1 ends (cancelled): its job goes, and so does the lease.
       cancel.abort(new Error('test over'));
@@ -286,6 +291,32 @@ describe('the coordinator lease', () => {
       expect(await keysLeft()).toEqual([...bookkeeping('leased'), `${queue}:marker`].sort());
     } finally {
       await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  it("shares one run's lease among the executors of its engine: it goes when the last of them lets go", async () => {
+    const a = executorFor('lease-a', { checkWorkers: false, leaseMs: 300 });
+    const b = executorFor('lease-b', { checkWorkers: false, leaseMs: 300 });
+    const cancelA = new AbortController();
+    const cancelB = new AbortController();
+    try {
+      const outcomes = [
+        a.execute(new F.Hold({ id: 'x', params: { ms: 0, tag: 1 } }), {}, context('r1', 'r1/x', 'x', [], cancelA.signal)).catch((e: unknown) => e),
+        b.execute(new F.Hold({ id: 'y', params: { ms: 0, tag: 2 } }), {}, context('r1', 'r1/y', 'y', [], cancelB.signal)).catch((e: unknown) => e),
+      ];
+      const added = async (queue: string, op: string): Promise<boolean> => (await redis.exists(`${prefix}:${queueNameOf(queue, 'test')}:${jobIdOf('r1', op, 1)}`)) === 1;
+      while (!((await added('lease-a', 'x')) && (await added('lease-b', 'y')))) await new Promise((resolve) => setImmediate(resolve));
+      cancelA.abort(new Error('over'));
+      cancelB.abort(new Error('over'));
+      await Promise.all(outcomes);
+      await a.runEnded('r1', { rootRunId: 'r1', ...ENDED, status: 'cancelled' });
+      expect(await redis.exists(leaseKeyOf(prefix, 'r1'))).toBe(1); // b still removes its jobs under it
+      await b.runEnded('r1', { rootRunId: 'r1', ...ENDED, status: 'cancelled' });
+      expect(await redis.exists(leaseKeyOf(prefix, 'r1'))).toBe(0);
+      const marker = (queue: string): string => `${queueNameOf(queue, 'test')}:marker`;
+      expect(await keysLeft()).toEqual([...bookkeeping('lease-a'), ...bookkeeping('lease-b'), marker('lease-a'), marker('lease-b')].sort());
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 
