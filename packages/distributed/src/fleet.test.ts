@@ -112,27 +112,31 @@ describe('the coordinator fails fast when no worker serves a queue', () => {
     }
   });
 
-  it('says so when workers of this build run another Node.js major only (their queue is another)', async () => {
+  /** Writes the heartbeat of a worker that does not exist (it is dropped from the index in `finally` of the test). */
+  async function forgeWorker(id: string, fields: { queue: string; queueName: string; node: string; version: string }): Promise<void> {
     const now = Date.now();
-    const id = 'elsewhere:4242:oldnode';
-    const info = {
-      id,
-      host: 'elsewhere',
-      pid: 4242,
-      queues: ['oldnode'],
-      queueNames: [queueNameOf('oldnode', 'test', 99)],
-      buildId: 'test',
-      concurrency: 1,
-      threads: 0,
-      version: '0.0.0',
-      node: '99.1.0',
-      startedAt: now,
-      beatAt: now,
-      running: 0,
-      heartbeatMs: 60_000,
-    };
+    const info = { id, host: 'elsewhere', pid: 4242, queues: [fields.queue], queueNames: [fields.queueName], buildId: 'test', concurrency: 1, threads: 0, version: fields.version, node: fields.node, startedAt: now, beatAt: now, running: 0, heartbeatMs: 60_000 };
     await redis.set(heartbeatKeyOf(prefix, id), JSON.stringify(info), 'PX', 60_000);
     await redis.zadd(fleetKeyOf(prefix), now, id);
+  }
+
+  it('says so when workers of this build run an older Portflow that names queues otherwise', async () => {
+    const id = 'elsewhere:4242:older';
+    await forgeWorker(id, { queue: 'older', queueName: 'older-test', node: process.versions.node, version: '0.0.9' });
+    try {
+      const error = (await runUnserved('older')).errors[0]?.error as Error;
+      expect(isPortflowError(error, 'PORTFLOW_NO_WORKER')).toBe(true);
+      expect(error.message).toContain(`Workers of build id 'test' on Node.js ${process.versions.node.split('.')[0]} serve queue 'older', but under another Redis queue name: they run @portflow/distributed 0.0.9`);
+      expect(await jobKeys('older')).toEqual([]);
+    } finally {
+      await redis.del(heartbeatKeyOf(prefix, id));
+      await redis.zrem(fleetKeyOf(prefix), id);
+    }
+  });
+
+  it('says so when workers of this build run another Node.js major only (their queue is another)', async () => {
+    const id = 'elsewhere:4242:oldnode';
+    await forgeWorker(id, { queue: 'oldnode', queueName: queueNameOf('oldnode', 'test', 99), node: '99.1.0', version: '0.0.0' });
     try {
       expect(queueNameOf('oldnode', 'test')).toBe(`oldnode-test-node${process.versions.node.split('.')[0]}`);
       const result = await runUnserved('oldnode');
