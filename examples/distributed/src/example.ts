@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
-import type { EngineEvent, ExecutionResult } from '@portflow/core';
+import type { EngineEvent, ExecutionEngine, ExecutionResult } from '@portflow/core';
 import { createDistributedEngine } from '@portflow/distributed';
 import { buildPrimesGraph, type Workload } from './graph';
 
@@ -17,8 +17,8 @@ export const EXAMPLE_DIR = join(__dirname, '..');
 export const QUEUE = 'cpu';
 export const BUILD_ID = 'example';
 
-/** Options of {@link runDistributedExample}. */
-export interface ExampleOptions extends Workload {
+/** How a run of the example gets its workers and reports: what both workloads (primes, ML training) take. */
+export interface FleetOptions {
   /** Redis URL (default `$PORTFLOW_REDIS`, else redis://127.0.0.1:6379). */
   readonly redis: string;
   /**
@@ -35,6 +35,9 @@ export interface ExampleOptions extends Workload {
   /** Lines to show (the workers' ready lines). */
   readonly log?: (line: string) => void;
 }
+
+/** Options of {@link runDistributedExample}. */
+export interface ExampleOptions extends Workload, FleetOptions {}
 
 /** One range's outcome. */
 export interface RangeRow {
@@ -58,7 +61,7 @@ export interface ExampleOutcome {
 }
 
 /** A started `portflow worker` process. */
-export interface WorkerProcess {
+interface WorkerProcess {
   readonly pid: number;
   stop(): Promise<void>;
 }
@@ -69,7 +72,7 @@ function portflowBin(): string {
 }
 
 /** Starts `portflow worker` loading `modules` (relative to the example's folder, or packages) and resolves when it prints its ready line. */
-export function startWorker(redis: string, prefix: string, log: (line: string) => void, modules: readonly string[] = ['./dist/operations.js']): Promise<WorkerProcess> {
+function startWorker(redis: string, prefix: string, log: (line: string) => void, modules: readonly string[] = ['./dist/operations.js']): Promise<WorkerProcess> {
   const args = [portflowBin(), 'worker', '--redis', redis, '--prefix', prefix, '--queue', QUEUE, '--build-id', BUILD_ID, '--root', EXAMPLE_DIR];
   for (const module of modules) args.push('--require', module);
   args.push('--concurrency', '1', '--threads', '1');
@@ -100,7 +103,7 @@ export function startWorker(redis: string, prefix: string, log: (line: string) =
 }
 
 /** Deletes every key under `prefix`. */
-export async function deleteKeysUnder(url: string, prefix: string): Promise<void> {
+async function deleteKeysUnder(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
   try {
     let cursor = '0';
@@ -126,17 +129,7 @@ export async function deleteKeysUnder(url: string, prefix: string): Promise<void
  * ```
  */
 export async function runDistributedExample(options: ExampleOptions): Promise<ExampleOutcome> {
-  const log = options.log ?? (() => undefined);
-  const own = options.prefix === undefined && options.workers > 0;
-  const prefix = options.prefix ?? (own ? `portflow-example-${process.pid}-${randomUUID().slice(0, 8)}` : 'portflow');
-  const workers: WorkerProcess[] = [];
-  try {
-    const started = await Promise.allSettled(Array.from({ length: options.workers }, () => startWorker(options.redis, prefix, log)));
-    for (const s of started) if (s.status === 'fulfilled') workers.push(s.value);
-    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
-    // The engine is the coordinator: cpu_bound operations become jobs on queue `cpu`; Total runs here.
-    await using engine = createDistributedEngine({ connection: options.redis, prefix, buildId: BUILD_ID, root: EXAMPLE_DIR, queues: { cpu_bound: QUEUE } });
+  return withWorkers(options, ['./dist/operations.js'], async (engine, fleet) => {
     const { graph, ranges, total } = buildPrimesGraph(options);
     const t0 = performance.now();
     const run = engine.start(graph, { retainOutputs: true, ...(options.signal === undefined ? {} : { signal: options.signal }) });
@@ -148,10 +141,35 @@ export async function runDistributedExample(options: ExampleOptions): Promise<Ex
       result,
       total: output<number>(total.id, 'total'),
       rows: ranges.map((r) => ({ id: r.id, from: r.params.from, to: r.params.to, count: output<number>(r.id, 'count'), worker: output<string>(r.id, 'worker') })),
-      workerPids: workers.map((w) => w.pid),
-      prefix,
+      ...fleet,
       ms,
     };
+  });
+}
+
+/**
+ * Starts `options.workers` worker processes loading `modules` under the
+ * prefix (a fresh one unless given), and calls `run` with a distributed
+ * engine whose `cpu_bound` operations become jobs on queue `cpu`; then stops
+ * the workers (by pid) and deletes a fresh prefix's keys, whatever happened.
+ */
+export async function withWorkers<T>(
+  options: FleetOptions,
+  modules: readonly string[],
+  run: (engine: ExecutionEngine, fleet: { readonly workerPids: readonly number[]; readonly prefix: string }) => Promise<T>,
+): Promise<T> {
+  const log = options.log ?? (() => undefined);
+  const own = options.prefix === undefined && options.workers > 0;
+  const prefix = options.prefix ?? (own ? `portflow-example-${process.pid}-${randomUUID().slice(0, 8)}` : 'portflow');
+  const workers: WorkerProcess[] = [];
+  try {
+    const started = await Promise.allSettled(Array.from({ length: options.workers }, () => startWorker(options.redis, prefix, log, modules)));
+    for (const s of started) if (s.status === 'fulfilled') workers.push(s.value);
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    // The engine is the coordinator: cpu_bound operations become jobs on queue `cpu`; the others run here.
+    await using engine = createDistributedEngine({ connection: options.redis, prefix, buildId: BUILD_ID, root: EXAMPLE_DIR, queues: { cpu_bound: QUEUE } });
+    return await run(engine, { workerPids: workers.map((w) => w.pid), prefix });
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
     if (own) await deleteKeysUnder(options.redis, prefix);

@@ -5,30 +5,15 @@
  * runs as a BullMQ job on a `portflow worker` process; loading, splitting,
  * scaling, the baseline and the evaluation run in this process.
  */
-import { randomUUID } from 'node:crypto';
-import type { EngineEvent, ExecutionResult } from '@portflow/core';
-import { createDistributedEngine } from '@portflow/distributed';
+import type { ExecutionResult } from '@portflow/core';
 import { buildTrainingGraph, trainingInputs, type TrainingOptions, type TrainingOutputs } from '@portflow/example-ml-training/dist/training-graph';
-import { BUILD_ID, deleteKeysUnder, EXAMPLE_DIR, QUEUE, startWorker, type WorkerProcess } from './example';
+import { withWorkers, type FleetOptions } from './example';
 
 /** The module workers load: the ML example's build, where `Train` is declared to come from. */
 export const TRAINING_MODULE = '@portflow/example-ml-training/dist/training-graph.js';
 
-/** Options of {@link runTrainingOnWorkers}. */
-export interface TrainingOnWorkersOptions extends Partial<TrainingOptions> {
-  /** Redis URL. */
-  readonly redis: string;
-  /** Worker processes to start (default 2); 0: use workers already running under `prefix` (`portflow worker --require ${TRAINING_MODULE}`). */
-  readonly workers: number;
-  /** Key prefix. Default: a fresh one, whose keys are deleted at the end; with `workers: 0`, `portflow`, left as it is. */
-  readonly prefix?: string;
-  /** Aborting it cancels the run. */
-  readonly signal?: AbortSignal;
-  /** Every engine event, as it happens. */
-  readonly onEvent?: (event: EngineEvent) => void;
-  /** Lines to show (the workers' ready lines). */
-  readonly log?: (line: string) => void;
-}
+/** Options of {@link runTrainingOnWorkers}: the training options and the fleet's (with `workers: 0`, workers already running need `--require ${TRAINING_MODULE}`). */
+export interface TrainingOnWorkersOptions extends Partial<TrainingOptions>, FleetOptions {}
 
 /** What {@link runTrainingOnWorkers} found. */
 export interface TrainingOutcome {
@@ -51,30 +36,12 @@ export interface TrainingOutcome {
  * ```
  */
 export async function runTrainingOnWorkers(options: TrainingOnWorkersOptions): Promise<TrainingOutcome> {
-  const log = options.log ?? (() => undefined);
-  const own = options.prefix === undefined && options.workers > 0;
-  const prefix = options.prefix ?? (own ? `portflow-example-${process.pid}-${randomUUID().slice(0, 8)}` : 'portflow');
-  const workers: WorkerProcess[] = [];
-  try {
-    const started = await Promise.allSettled(Array.from({ length: options.workers }, () => startWorker(options.redis, prefix, log, [TRAINING_MODULE])));
-    for (const s of started) if (s.status === 'fulfilled') workers.push(s.value);
-    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
-    await using engine = createDistributedEngine({ connection: options.redis, prefix, buildId: BUILD_ID, root: EXAMPLE_DIR, queues: { cpu_bound: QUEUE } });
+  return withWorkers(options, [TRAINING_MODULE], async (engine, fleet) => {
     const { redis: _redis, workers: _workers, prefix: _prefix, signal, onEvent, log: _log, ...training } = options;
     const t0 = performance.now();
     const run = engine.start(buildTrainingGraph().graph, { inputs: trainingInputs(training), retainOutputs: true, ...(signal === undefined ? {} : { signal }) });
     if (onEvent !== undefined) run.events$.subscribe(onEvent);
     const result = await run.result;
-    return {
-      result,
-      outputs: result.status === 'succeeded' ? (result.outputs as TrainingOutputs) : undefined,
-      workerPids: workers.map((w) => w.pid),
-      prefix,
-      ms: performance.now() - t0,
-    };
-  } finally {
-    await Promise.all(workers.map((w) => w.stop()));
-    if (own) await deleteKeysUnder(options.redis, prefix);
-  }
+    return { result, outputs: result.status === 'succeeded' ? (result.outputs as TrainingOutputs) : undefined, ...fleet, ms: performance.now() - t0 };
+  });
 }

@@ -5,7 +5,7 @@ import { bullmqConnection, redisOptions, type RedisConnection } from './connecti
 import { removeChainJobs } from './chain-jobs';
 import type { BlobOptions } from './job-values';
 import { unescapeComponent } from './protocol';
-import { leaseValueOf, releaseLease } from './run-lease';
+import { leaseKeyOf, leaseValueOf, releaseLease } from './run-lease';
 
 /** How long prune holds a chain's lease at most (it releases it as soon as the chain is done). */
 const PRUNE_LEASE_MS = 60_000;
@@ -84,7 +84,8 @@ export async function pruneAbandonedRuns(options: PruneAbandonedRunsOptions): Pr
         const queueName = rest.slice(0, colon);
         const escapedRoot = rest.slice(colon + 1);
         // Hold the chain's lease while looking and removing: a run that resumes the chain meanwhile waits, and a run that drives it is left alone.
-        const leaseKey = `${prefix}:portflow:lease:${escapedRoot}`;
+        const rootRunId = unescapeComponent(escapedRoot);
+        const leaseKey = leaseKeyOf(prefix, rootRunId);
         const lease = leaseValueOf(`prune-${randomUUID()}`);
         if ((await redis.set(leaseKey, lease, 'PX', PRUNE_LEASE_MS, 'NX')) !== 'OK') continue;
         try {
@@ -99,7 +100,7 @@ export async function pruneAbandonedRuns(options: PruneAbandonedRunsOptions): Pr
             ({ left } = await removeChainJobs({ redis, queue, prefix, queueName, setKey, blobs: options.blobs }));
             removed = jobIds.length - left.length;
           }
-          found.push({ rootRunId: unescapeComponent(escapedRoot), queueName, jobs: jobIds.length, lastActivityAt: activity.at, removed, left });
+          found.push({ rootRunId, queueName, jobs: jobIds.length, lastActivityAt: activity.at, removed, left });
         } finally {
           await releaseLease(redis, leaseKey, lease);
         }

@@ -263,7 +263,7 @@ export class BullMQExecutor implements OperationExecutor {
     if (this.#checkWorkers) await this.#checkServed(context.runId, context.operationId);
     context.signal.throwIfAborted();
     const rootRunId = rootRunIdOf(context);
-    await this.#leases!.acquire(rootRunId, context.runId, context.signal);
+    if (!this.#leases!.holds(rootRunId, context.runId)) await this.#leases!.acquire(rootRunId, context.runId, context.signal);
     const lostTo = this.#leases!.lostTo(rootRunId, context.runId);
     if (lostTo !== undefined) throw leaseLost(context.runId, rootRunId, lostTo);
     const jobId = jobIdOf(rootRunId, context.operationId, context.attempt);

@@ -22,7 +22,7 @@ const MAX_SIZE = 16 * 1024;
  * node) is over `maxSize` (default 16 KiB).
  */
 export function isPlainJson(value: unknown, maxSize = MAX_SIZE): boolean {
-  const walk = { nodes: 0, size: 0, max: Math.min(maxSize, MAX_SIZE), seen: [] as object[] };
+  const walk = { nodes: 0, size: 0, max: Math.min(maxSize, MAX_SIZE), seen: new Set<object>() };
   return plain(value, walk);
 }
 
@@ -30,7 +30,7 @@ interface Walk {
   nodes: number;
   size: number;
   readonly max: number;
-  readonly seen: object[];
+  readonly seen: Set<object>;
 }
 
 function plain(value: unknown, walk: Walk): boolean {
@@ -49,8 +49,8 @@ function plain(value: unknown, walk: Walk): boolean {
       return false;
   }
   if (value === null) return true;
-  if (walk.seen.includes(value)) return false;
-  walk.seen.push(value);
+  if (walk.seen.has(value)) return false;
+  walk.seen.add(value);
   const proto = Object.getPrototypeOf(value) as unknown;
   if (Array.isArray(value)) {
     if (proto !== Array.prototype || Object.keys(value).length !== value.length) return false; // extra fields or holes

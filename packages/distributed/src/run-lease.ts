@@ -109,6 +109,12 @@ export class RunLeases {
     return withSignal(taking.promise, signal);
   }
 
+  /** Whether `runId` holds the chain's lease (taken, not found lost): its later attempts need not wait on `acquire`. */
+  holds(rootRunId: string, runId: string): boolean {
+    const held = this.#held.get(rootRunId);
+    return held !== undefined && held.runId === runId && held.lost === undefined;
+  }
+
   /** The run that took the chain's lease from `runId`, if one did (undefined while `runId` holds it). */
   lostTo(rootRunId: string, runId: string): LeaseHolder | undefined {
     const held = this.#held.get(rootRunId);
